@@ -1,0 +1,200 @@
+/**
+ * The engine: one object that turns a request's plain parts into a user or a token response, or an
+ * {@link AuthError} that carries the HTTP answer. Adapters call nothing else.
+ *
+ * @module
+ */
+import { findBearerToken, type CredentialSources, type TokenLocations } from './authorization-header.js';
+import { AuthError, BearerError, TokenRequestError, asEndpointError } from './errors.js';
+import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
+import { parsePasswordForm, type FormLimits, type PasswordForm, type PasswordFormRequest } from './password-form.js';
+import { checkScopeNames, grantScopes, requireScopes, type ScopeDescriptions } from './scopes.js';
+import { createTokens, tokenResponse, type AccessTokenClaims, type TokenOptions, type TokenResponse, type Tokens } from './token.js';
+
+/** Who logged in, as `verifyCredentials` reports it. */
+export interface Login {
+  /** The token's `sub`: the user's stable identifier (FastAPI's tutorial uses the username). */
+  subject: string;
+  /** The scopes this user may hold; requested scopes outside it are not granted. Default: none. */
+  scopes?: readonly string[];
+  /** Extra claims for the token. */
+  claims?: Readonly<Record<string, unknown>>;
+}
+
+/** Everything the engine needs from the app, plus the token settings. */
+export interface GatepassOptions<User> extends TokenOptions {
+  /** Declared scopes with their descriptions. A requested scope outside them is `invalid_scope`. */
+  scopes?: ScopeDescriptions;
+  /**
+   * Checks a login at the token endpoint: the user for these credentials, or `null` when the username
+   * or password is wrong (`invalid_grant`). Verify passwords with `verifyUser` from
+   * `gatepass/password` so an unknown user costs what a wrong password costs. Throw a
+   * {@link TokenRequestError} (e.g. `ERR_INVALID_CLIENT`) to refuse otherwise; any other exception
+   * becomes `ERR_HOOK_FAILED` (500).
+   */
+  verifyCredentials: (form: PasswordForm) => Login | null | undefined | Promise<Login | null | undefined>;
+  /**
+   * Loads the user a verified token names, or `null` when there is none (`invalid_token`). An
+   * exception becomes `ERR_HOOK_FAILED` (500), never a 401.
+   */
+  resolveUser: (claims: AccessTokenClaims) => User | null | undefined | Promise<User | null | undefined>;
+  /** Whether a user is active. Routes requiring an active user answer others with 400 `Inactive user`. */
+  isActive?: (user: User) => boolean;
+  /** Places besides the `Authorization` header to read tokens from; off by default. */
+  tokenLocations?: TokenLocations;
+  /** Limits on token request bodies. */
+  formLimits?: FormLimits;
+}
+
+/** What a protected route requires. */
+export interface Requirement {
+  /** Scopes the token must hold, all of them. */
+  scopes?: readonly string[];
+  /** Refuse users that `isActive` says are inactive. Default `true`. */
+  active?: boolean;
+}
+
+/** An authenticated request: the user, the token's claims and its scopes. */
+export interface Principal<User> {
+  user: User;
+  claims: AccessTokenClaims;
+  scopes: string[];
+}
+
+/** How the token endpoint reads its request. */
+export interface TokenEndpointOptions {
+  /** See {@link PasswordFormOptions.grantType}. Default `'lenient'`. */
+  grantType?: 'lenient' | 'strict';
+}
+
+/** The auth engine. Create one per app with {@link createGatepass}. */
+export interface Gatepass<User> {
+  /**
+   * Authenticates a request to a protected route. Checks run in the order the contract fixes:
+   * credentials (401) → active user (400) → scopes (403).
+   *
+   * @throws {@link BearerError}
+   */
+  authenticate(request: CredentialSources, requirement?: Requirement): Promise<Principal<User>>;
+  /**
+   * Like {@link Gatepass.authenticate}, but a request without any credentials gets `null` instead of
+   * a 401. Credentials that are present but bad are still refused.
+   */
+  authenticateOptional(request: CredentialSources, requirement?: Requirement): Promise<Principal<User> | null>;
+  /**
+   * Answers a token request: parses the password grant, checks the login and the scopes, and issues
+   * a token.
+   *
+   * @throws {@link TokenRequestError}
+   */
+  issueToken(request: PasswordFormRequest, options?: TokenEndpointOptions): Promise<TokenResponse>;
+  /** The token issuer and verifier, for minting tokens outside the token endpoint. */
+  readonly tokens: Tokens;
+  /** The declared scopes. */
+  readonly scopes: ScopeDescriptions;
+  /** The OpenAPI snippet, with the declared scopes filled in. */
+  openApi(options: Omit<OpenApiOptions, 'scopes'>): OpenApiSnippet;
+}
+
+/** Runs an app-supplied hook; its own AuthErrors pass, anything else is a 500 that keeps the cause. */
+async function callHook<T>(hook: () => T | Promise<T>): Promise<T> {
+  try {
+    return await hook();
+  } catch (cause) {
+    if (cause instanceof AuthError) throw cause;
+    throw new AuthError('ERR_HOOK_FAILED', { cause });
+  }
+}
+
+/**
+ * Creates the auth engine: FastAPI's security tutorial as one object.
+ *
+ * @throws `TypeError`/`RangeError` at creation for bad options (see {@link createTokens}).
+ *
+ * @example
+ * ```ts
+ * import { createGatepass } from 'gatepass';
+ * import { createPasswordHasher } from 'gatepass/password';
+ *
+ * const passwords = createPasswordHasher();
+ * const users = new Map([['johndoe', { username: 'johndoe', hash: await passwords.hash('secret'), disabled: false }]]);
+ *
+ * const auth = createGatepass({
+ *   secret: process.env.GATEPASS_SECRET!,
+ *   scopes: { me: 'Read information about the current user.' },
+ *   async verifyCredentials({ username, password }) {
+ *     const user = users.get(username);
+ *     if (!(await passwords.verifyUser(user?.hash, password))) return null;
+ *     return { subject: username, scopes: ['me'] };
+ *   },
+ *   resolveUser: (claims) => users.get(claims.sub),
+ *   isActive: (user) => !user.disabled,
+ * });
+ *
+ * const { user } = await auth.authenticate({ authorization: 'Bearer eyJ…' }, { scopes: ['me'] });
+ * ```
+ */
+export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<User> {
+  const { verifyCredentials, resolveUser, isActive, tokenLocations, formLimits } = options;
+  if (typeof verifyCredentials !== 'function' || typeof resolveUser !== 'function') {
+    throw new TypeError('createGatepass: verifyCredentials and resolveUser are required functions');
+  }
+  const declared: ScopeDescriptions = Object.freeze({ ...options.scopes });
+  checkScopeNames(Object.keys(declared), 'createGatepass: scopes');
+  const tokens = createTokens(options);
+
+  async function check(request: CredentialSources, requirement: Requirement, optional: boolean): Promise<Principal<User> | null> {
+    try {
+      const token = findBearerToken(request, tokenLocations);
+      if (token === undefined) {
+        if (optional) return null;
+        throw new BearerError('ERR_NOT_AUTHENTICATED');
+      }
+      const claims = await tokens.verify(token);
+      const user = await callHook(() => resolveUser(claims));
+      if (user === null || user === undefined) throw new BearerError('ERR_UNKNOWN_SUBJECT');
+      if ((requirement.active ?? true) && isActive !== undefined && !isActive(user)) {
+        throw new BearerError('ERR_INACTIVE_USER');
+      }
+      const scopes = claims.scope === undefined ? [] : claims.scope.split(' ').filter(Boolean);
+      if (requirement.scopes !== undefined) requireScopes(scopes, requirement.scopes);
+      return { user, claims, scopes };
+    } catch (err) {
+      throw err instanceof AuthError ? asEndpointError(err, BearerError) : err;
+    }
+  }
+
+  return {
+    tokens,
+    scopes: declared,
+
+    async authenticate(request, requirement = {}) {
+      return (await check(request, requirement, false)) as Principal<User>;
+    },
+
+    authenticateOptional(request, requirement = {}) {
+      return check(request, requirement, true);
+    },
+
+    async issueToken(request, endpoint = {}) {
+      try {
+        const grantType = endpoint.grantType ?? 'lenient';
+        const form = await parsePasswordForm(request, formLimits === undefined ? { grantType } : { grantType, limits: formLimits });
+        // Undeclared scopes are refused before any password work.
+        grantScopes(form.scopes, declared);
+        const login = await callHook(() => verifyCredentials(form));
+        if (login === null || login === undefined) throw new TokenRequestError('ERR_INVALID_GRANT');
+        const granted = grantScopes(form.scopes, declared, login.scopes ?? []);
+        const issued = await tokens.issue(
+          login.subject,
+          login.claims === undefined ? { scopes: granted } : { scopes: granted, claims: login.claims },
+        );
+        return tokenResponse(issued, form.scopes);
+      } catch (err) {
+        throw err instanceof AuthError ? asEndpointError(err, TokenRequestError) : err;
+      }
+    },
+
+    openApi: (snippet) => openApiSecurity({ ...snippet, scopes: declared }),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * gatepass: OAuth2 password flow and bearer-token auth for every Node framework.
+ *
+ * The main entry is the pure core: it takes plain request parts and returns plain results or an
+ * {@link AuthError} that carries its HTTP answer. Framework adapters live at `gatepass/express`,
+ * `gatepass/koa`, `gatepass/fastify` and `gatepass/fetch`; password hashing at `gatepass/password`.
+ *
+ * @packageDocumentation
+ */
+export { findBearerToken, parseAuthorizationHeader, type CredentialSources, type TokenLocations } from './authorization-header.js';
+export {
+  createGatepass,
+  type Gatepass,
+  type GatepassOptions,
+  type Login,
+  type Principal,
+  type Requirement,
+  type TokenEndpointOptions,
+} from './engine.js';
+export {
+  AuthError,
+  BearerError,
+  TokenRequestError,
+  type AuthErrorCode,
+  type AuthErrorOptions,
+  type OAuthErrorCode,
+  type ResourceErrorBody,
+  type TokenErrorBody,
+} from './errors.js';
+export { openApiSecurity, type OpenApiObject, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
+export {
+  parsePasswordForm,
+  type BodyInput,
+  type FormLimits,
+  type PasswordForm,
+  type PasswordFormOptions,
+  type PasswordFormRequest,
+} from './password-form.js';
+export { grantScopes, parseScope, requireScopes, type ScopeDescriptions } from './scopes.js';
+export {
+  createTokens,
+  tokenResponse,
+  type AccessTokenClaims,
+  type IssuedToken,
+  type IssueOptions,
+  type KeyInput,
+  type TokenAlgorithm,
+  type TokenOptions,
+  type TokenResponse,
+  type TokenResponseBody,
+  type Tokens,
+} from './token.js';

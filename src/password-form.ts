@@ -1,0 +1,301 @@
+/**
+ * The token endpoint's request: an OAuth 2.0 password grant (RFC 6749 §4.3.2) sent as
+ * `application/x-www-form-urlencoded` or `multipart/form-data`, read with busboy under byte, field
+ * and size limits that hold while the body streams in.
+ *
+ * @module
+ */
+import busboy from 'busboy';
+import { TokenRequestError, type AuthErrorCode } from './errors.js';
+import { parseScope } from './scopes.js';
+
+/** A request body: bytes, text, a Node stream (any async iterable of bytes) or a web `ReadableStream`. */
+export type BodyInput = Uint8Array | string | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+
+/**
+ * The password grant request, parsed. Absent and empty parameters are both `undefined`
+ * (RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted").
+ */
+export interface PasswordForm {
+  /** `'password'`, or `undefined` when the lenient form did not send it. */
+  grantType: 'password' | undefined;
+  username: string;
+  password: string;
+  /** The `scope` parameter split into scope tokens. */
+  scopes: string[];
+  /** From the body, or from HTTP Basic (RFC 6749 §2.3.1). */
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+}
+
+/** Limits on a token request body. Each is enforced while the body streams in. */
+export interface FormLimits {
+  /** Most bytes the body may have; more is answered 413. Default 64 KiB. */
+  maxBodyBytes?: number;
+  /** Most fields (parameters) the body may have. Default 16. */
+  maxFields?: number;
+  /** Most bytes one field's value may have. Default 8 KiB. */
+  maxFieldBytes?: number;
+}
+
+/** How to read a password grant request. */
+export interface PasswordFormOptions {
+  /**
+   * `'lenient'` (default, FastAPI's `OAuth2PasswordRequestForm`): `grant_type` may be absent, and if
+   * present must be `password`. `'strict'` (`OAuth2PasswordRequestFormStrict`, RFC 6749 §4.3.2):
+   * `grant_type=password` is required.
+   */
+  grantType?: 'lenient' | 'strict';
+  limits?: FormLimits;
+}
+
+/** A token request as plain data: the body with its headers. */
+export interface PasswordFormRequest {
+  /** The raw body. Give `body` or `fields`, not both. */
+  body?: BodyInput | null | undefined;
+  /**
+   * A body some framework middleware already decoded (`express.urlencoded()`, `@koa/bodyparser`,
+   * `@fastify/formbody`): parameter → value, arrays for repeated ones.
+   */
+  fields?: Readonly<Record<string, unknown>> | null | undefined;
+  /** The `Content-Type` header. */
+  contentType: string | null | undefined;
+  /** The `Content-Length` header, when sent: a body announced over the limit is refused unread. */
+  contentLength?: string | number | null | undefined;
+  /** The `Authorization` header, for client credentials sent with HTTP Basic. */
+  authorization?: string | null | undefined;
+}
+
+const utf8 = new TextEncoder();
+const DEFAULT_LIMITS: Required<FormLimits> = { maxBodyBytes: 64 * 1024, maxFields: 16, maxFieldBytes: 8 * 1024 };
+const PARAMETERS = ['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret'] as const;
+type Parameter = (typeof PARAMETERS)[number];
+
+/**
+ * Parses and validates an OAuth 2.0 password grant request (RFC 6749 §4.3.2), the Node equivalent of
+ * FastAPI's `OAuth2PasswordRequestForm`.
+ *
+ * Unknown parameters are ignored (RFC 6749 §3.1); a known one sent twice is refused. Client
+ * credentials may come in the body or as HTTP Basic (RFC 6749 §2.3.1), not both.
+ *
+ * @throws {@link TokenRequestError} `ERR_CONTENT_TYPE`, `ERR_BODY_TOO_LARGE` (413), `ERR_FORM_MALFORMED`,
+ * `ERR_FORM_LIMIT`, `ERR_FORM_FILE`, `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`,
+ * `ERR_UNSUPPORTED_GRANT_TYPE`, `ERR_INVALID_SCOPE`, `ERR_INVALID_CLIENT` (malformed Basic credentials).
+ *
+ * @example
+ * ```ts
+ * import { parsePasswordForm } from 'gatepass';
+ *
+ * const form = await parsePasswordForm({
+ *   body: 'grant_type=password&username=johndoe&password=secret&scope=me+items',
+ *   contentType: 'application/x-www-form-urlencoded',
+ * });
+ * form.username; // 'johndoe'
+ * form.scopes; // ['me', 'items']
+ * ```
+ */
+export async function parsePasswordForm(
+  request: PasswordFormRequest,
+  options: PasswordFormOptions = {},
+): Promise<PasswordForm> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const mediaType = request.contentType?.split(';', 1)[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/x-www-form-urlencoded' && mediaType !== 'multipart/form-data') {
+    throw new TokenRequestError('ERR_CONTENT_TYPE');
+  }
+  const length = Number(request.contentLength ?? 0);
+  if (length > limits.maxBodyBytes) throw new TokenRequestError('ERR_BODY_TOO_LARGE');
+
+  const entries =
+    request.fields !== null && request.fields !== undefined
+      ? entriesOf(request.fields, limits)
+      : await readForm(request.body ?? new Uint8Array(), request.contentType as string, limits);
+  return validate(entries, request.authorization, options.grantType ?? 'lenient');
+}
+
+function fail(code: AuthErrorCode, parameter?: string): never {
+  throw new TokenRequestError(code, parameter === undefined ? {} : { parameter });
+}
+
+/** Entries of a body a framework already decoded, under the same field limits. */
+function entriesOf(fields: Readonly<Record<string, unknown>>, limits: Required<FormLimits>): Array<[string, string]> {
+  const entries: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(fields)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item !== 'string') fail('ERR_FORM_MALFORMED');
+      if (utf8.encode(item).byteLength > limits.maxFieldBytes) fail('ERR_FORM_LIMIT');
+      entries.push([name, item]);
+    }
+  }
+  if (entries.length > limits.maxFields) fail('ERR_FORM_LIMIT');
+  return entries;
+}
+
+/** Streams the body through busboy; settles on the first limit crossed without reading further. */
+function readForm(body: BodyInput, contentType: string, limits: Required<FormLimits>): Promise<Array<[string, string]>> {
+  return new Promise((resolve, reject) => {
+    const entries: Array<[string, string]> = [];
+    let settled = false;
+    const stop = (code: AuthErrorCode, cause?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      reject(new TokenRequestError(code, cause === undefined ? {} : { cause }));
+    };
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: { 'content-type': contentType },
+        limits: { fieldSize: limits.maxFieldBytes, fields: limits.maxFields, parts: limits.maxFields, files: 0 },
+        defParamCharset: 'utf8',
+      });
+    } catch (cause) {
+      // A multipart type without a usable boundary.
+      stop('ERR_FORM_MALFORMED', cause);
+      return;
+    }
+    parser.on('field', (name, value, info) => {
+      if (info.nameTruncated || info.valueTruncated) stop('ERR_FORM_LIMIT');
+      else entries.push([name, value]);
+    });
+    parser.on('file', (_name, stream) => {
+      stream.resume();
+      stop('ERR_FORM_FILE');
+    });
+    parser.on('filesLimit', () => stop('ERR_FORM_FILE'));
+    parser.on('fieldsLimit', () => stop('ERR_FORM_LIMIT'));
+    parser.on('partsLimit', () => stop('ERR_FORM_LIMIT'));
+    parser.on('error', (cause: unknown) => stop('ERR_FORM_MALFORMED', cause));
+    parser.on('close', () => {
+      if (settled) return;
+      settled = true;
+      resolve(entries);
+    });
+    pump(body, parser, limits.maxBodyBytes, () => settled).then(
+      (outcome) => {
+        if (outcome === 'too-large') stop('ERR_BODY_TOO_LARGE');
+        else if (!settled) parser.end();
+      },
+      (cause: unknown) => stop('ERR_FORM_MALFORMED', cause),
+    );
+  });
+}
+
+/** Writes the body into the parser with backpressure, counting bytes; stops pulling once `done()`. */
+async function pump(
+  body: BodyInput,
+  parser: busboy.Busboy,
+  maxBytes: number,
+  done: () => boolean,
+): Promise<'ended' | 'too-large' | 'stopped'> {
+  const chunks = chunksOf(body);
+  let total = 0;
+  try {
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) return 'ended';
+      if (done()) return 'stopped';
+      total += next.value.byteLength;
+      if (total > maxBytes) return 'too-large';
+      if (!parser.write(next.value)) await new Promise((resume) => parser.once('drain', resume));
+      if (done()) return 'stopped';
+    }
+  } finally {
+    await chunks.stop();
+  }
+}
+
+interface Chunks {
+  next(): Promise<IteratorResult<Uint8Array>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A pull interface over any body. Stopping cancels a web stream; a Node stream is left paused, so its
+ * server can still answer on the connection (destroying it would reset the socket before the 4xx).
+ */
+function chunksOf(body: BodyInput): Chunks {
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    let sent = false;
+    const bytes = typeof body === 'string' ? utf8.encode(body) : body;
+    return {
+      next: async () => (sent ? { done: true, value: undefined } : ((sent = true), { done: false, value: bytes })),
+      stop: async () => {},
+    };
+  }
+  if ('getReader' in body) {
+    const reader = body.getReader();
+    let ended = false;
+    return {
+      next: async () => {
+        const result = await reader.read();
+        ended = result.done;
+        return result;
+      },
+      stop: async () => {
+        if (!ended) await reader.cancel().catch(() => {});
+        reader.releaseLock();
+      },
+    };
+  }
+  const iterator = body[Symbol.asyncIterator]();
+  return { next: () => iterator.next(), stop: async () => {} };
+}
+
+function validate(
+  entries: ReadonlyArray<readonly [string, string]>,
+  authorization: string | null | undefined,
+  mode: 'lenient' | 'strict',
+): PasswordForm {
+  const params = new Map<Parameter, string>();
+  for (const [name, value] of entries) {
+    if (!(PARAMETERS as readonly string[]).includes(name)) continue;
+    if (params.has(name as Parameter)) fail('ERR_REPEATED_PARAMETER', name);
+    params.set(name as Parameter, value);
+  }
+  // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
+  const get = (name: Parameter): string | undefined => params.get(name) || undefined;
+
+  const grantType = get('grant_type');
+  if (grantType === undefined && mode === 'strict') fail('ERR_MISSING_PARAMETER', 'grant_type');
+  if (grantType !== undefined && grantType !== 'password') fail('ERR_UNSUPPORTED_GRANT_TYPE');
+  const username = get('username') ?? fail('ERR_MISSING_PARAMETER', 'username');
+  const password = get('password') ?? fail('ERR_MISSING_PARAMETER', 'password');
+  const scopes = parseScope(get('scope'));
+
+  let clientId = get('client_id');
+  let clientSecret = get('client_secret');
+  const basic = parseBasicCredentials(authorization);
+  if (basic !== undefined) {
+    if (clientSecret !== undefined) fail('ERR_REPEATED_PARAMETER', 'client_secret');
+    if (clientId !== undefined && clientId !== basic.clientId) fail('ERR_REPEATED_PARAMETER', 'client_id');
+    ({ clientId, clientSecret } = basic);
+  }
+  return { grantType: grantType === undefined ? undefined : 'password', username, password, scopes, clientId, clientSecret };
+}
+
+const BASIC = /^[ \t]*basic +([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
+
+/**
+ * Client credentials from HTTP Basic (RFC 6749 §2.3.1: each part form-urlencoded, then base64).
+ * Other schemes are not client authentication and are ignored.
+ */
+function parseBasicCredentials(header: string | null | undefined): { clientId: string; clientSecret: string } | undefined {
+  if (!header || !/^[ \t]*basic(?: |$)/i.test(header)) return undefined;
+  const invalid = (cause?: unknown) => new TokenRequestError('ERR_INVALID_CLIENT', { basicChallenge: true, cause });
+  const encoded = BASIC.exec(header)?.[1];
+  if (encoded === undefined || encoded.length % 4 !== 0) throw invalid();
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0)));
+  } catch (cause) {
+    throw invalid(cause);
+  }
+  const colon = text.indexOf(':');
+  if (colon < 1) throw invalid();
+  try {
+    const decode = (part: string): string => decodeURIComponent(part.replace(/\+/g, ' '));
+    return { clientId: decode(text.slice(0, colon)), clientSecret: decode(text.slice(colon + 1)) };
+  } catch (cause) {
+    throw invalid(cause);
+  }
+}

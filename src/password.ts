@@ -1,0 +1,150 @@
+/**
+ * Password hashing with argon2id (`@node-rs/argon2`), exported from `gatepass/password` so that the
+ * main entry stays free of native code.
+ *
+ * @module
+ */
+import { hash as argon2Hash, parseOptions, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
+import { availableParallelism } from 'node:os';
+import { AuthError } from './errors.js';
+import { ConcurrencyGate } from './lib/concurrency-gate.js';
+
+/** Hashing parameters and the limits that protect the server while hashing. */
+export interface PasswordHasherOptions {
+  /** Memory per hash in KiB. Default 19456 (19 MiB, OWASP's argon2id minimum). */
+  memoryCost?: number;
+  /** Passes over memory. Default 2 (OWASP). */
+  timeCost?: number;
+  /** Lanes. Default 1 (OWASP). */
+  parallelism?: number;
+  /** Longest password accepted, in UTF-8 bytes after normalisation; longer ones are refused before hashing. Default 1024. */
+  maxPasswordBytes?: number;
+  /** Hashes computed at once; each holds `memoryCost` KiB. Default: the number of CPUs, at most 4. */
+  maxConcurrent?: number;
+  /** Hashes waiting for a slot; one more is refused with `ERR_BUSY` (503). Default 64. */
+  maxQueue?: number;
+  /** Seconds sent as `Retry-After` with `ERR_BUSY`. Default 1. */
+  retryAfter?: number;
+  /**
+   * Unicode normalisation applied before hashing and verifying, so that the same password typed on
+   * two keyboards matches (NIST SP 800-63B §5.1.1.2). `false` hashes the string as given. Default `'NFKC'`.
+   */
+  normalize?: 'NFC' | 'NFKC' | false;
+}
+
+/** Hashes and verifies passwords. Never logs, stores or reports the plaintext. */
+export interface PasswordHasher {
+  /**
+   * Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
+   *
+   * @throws {@link AuthError} `ERR_PASSWORD_TOO_LONG`, `ERR_BUSY` when the queue is full.
+   */
+  hash(password: string): Promise<string>;
+  /**
+   * Checks a password against a stored hash.
+   *
+   * @throws {@link AuthError} `ERR_PASSWORD_TOO_LONG`, `ERR_BUSY`; `Error` for a malformed hash.
+   */
+  verify(hash: string, password: string): Promise<boolean>;
+  /**
+   * Like {@link PasswordHasher.verify}, but for a user who may not exist: without a hash it verifies
+   * against a dummy one and answers `false`, so "no such user" costs what "wrong password" costs.
+   */
+  verifyUser(hash: string | null | undefined, password: string): Promise<boolean>;
+  /** Whether a stored hash was made with other parameters than the current ones. */
+  needsRehash(hash: string): boolean;
+  /**
+   * Verifies, and when the password is right but the hash is outdated, also returns a new hash to
+   * store in its place.
+   */
+  verifyAndRehash(hash: string, password: string): Promise<{ valid: boolean; rehashed?: string }>;
+}
+
+const ARGON2ID = 2 as Algorithm.Argon2id;
+const VERSION_0X13 = 1;
+
+/**
+ * Creates an argon2id password hasher with OWASP's minimum parameters by default (m=19 MiB, t=2,
+ * p=1), a bound on concurrent hashes with a queue, a maximum password length and a dummy
+ * verification for unknown users.
+ *
+ * @example
+ * ```ts
+ * import { createPasswordHasher } from 'gatepass/password';
+ *
+ * const passwords = createPasswordHasher();
+ * const stored = await passwords.hash('secret');
+ * await passwords.verify(stored, 'secret'); // true
+ * await passwords.verifyUser(undefined, 'secret'); // false, after as much work as a real check
+ * ```
+ */
+export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
+  const params = {
+    algorithm: ARGON2ID,
+    memoryCost: options.memoryCost ?? 19456,
+    timeCost: options.timeCost ?? 2,
+    parallelism: options.parallelism ?? 1,
+  };
+  const maxBytes = options.maxPasswordBytes ?? 1024;
+  const normalize = options.normalize ?? 'NFKC';
+  const gate = new ConcurrencyGate(
+    options.maxConcurrent ?? Math.min(4, availableParallelism()),
+    options.maxQueue ?? 64,
+    options.retryAfter ?? 1,
+  );
+  for (const [name, value] of Object.entries({ ...params, maxBytes, maxQueue: options.maxQueue ?? 64 })) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`createPasswordHasher: ${name} must be a whole number`);
+  }
+
+  const prepare = (password: string): string => {
+    if (typeof password !== 'string') throw new TypeError('password must be a string');
+    const normalized = normalize === false ? password : password.normalize(normalize);
+    // Cheap bound first, so a megabyte-long string is not even encoded.
+    if (normalized.length > maxBytes || Buffer.byteLength(normalized) > maxBytes) {
+      throw new AuthError('ERR_PASSWORD_TOO_LONG');
+    }
+    return normalized;
+  };
+  const hash = (password: string): Promise<string> => {
+    const input = prepare(password);
+    return gate.run(() => argon2Hash(input, params));
+  };
+  const verify = (stored: string, password: string): Promise<boolean> => {
+    const input = prepare(password);
+    return gate.run(() => argon2Verify(stored, input));
+  };
+  // Verifying costs the same whatever digest a hash holds, so the dummy needs no hashing to make:
+  // the current parameters with a random salt and digest, which no password matches in practice.
+  const random = (bytes: number): string => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64').replace(/=+$/, '');
+  const dummy = `$argon2id$v=19$m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}$${random(16)}$${random(32)}`;
+
+  const hasher: PasswordHasher = {
+    hash,
+    verify,
+    async verifyUser(stored, password) {
+      if (stored) return verify(stored, password);
+      await verify(dummy, password);
+      return false;
+    },
+    needsRehash(stored) {
+      try {
+        const used = parseOptions(stored);
+        return (
+          used.algorithm !== ARGON2ID ||
+          used.version !== VERSION_0X13 ||
+          used.memoryCost !== params.memoryCost ||
+          used.timeCost !== params.timeCost ||
+          used.parallelism !== params.parallelism
+        );
+      } catch {
+        return true;
+      }
+    },
+    async verifyAndRehash(stored, password) {
+      const valid = await verify(stored, password);
+      if (!valid || !hasher.needsRehash(stored)) return { valid };
+      return { valid, rehashed: await hash(password) };
+    },
+  };
+  return hasher;
+}
