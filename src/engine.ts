@@ -11,6 +11,23 @@ import { parsePasswordForm, type FormLimits, type PasswordForm, type PasswordFor
 import { checkScopeNames, grantScopes, requireScopes, type ScopeDescriptions } from './scopes.js';
 import { createTokens, tokenResponse, type AccessTokenClaims, type TokenOptions, type TokenResponse, type Tokens } from './token.js';
 
+/**
+ * The user type the adapters put on requests (`req.user`, `ctx.state.user`, `request.user`). Empty
+ * until the app augments it:
+ *
+ * @example
+ * ```ts
+ * declare module 'gatepass' {
+ *   interface GatepassUser {
+ *     username: string;
+ *     disabled: boolean;
+ *   }
+ * }
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface GatepassUser {}
+
 /** Who logged in, as `verifyCredentials` reports it. */
 export interface Login {
   /** The token's `sub`: the user's stable identifier (FastAPI's tutorial uses the username). */

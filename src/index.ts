@@ -11,6 +11,7 @@ export { findBearerToken, parseAuthorizationHeader, type CredentialSources, type
 export {
   createGatepass,
   type Gatepass,
+  type GatepassUser,
   type GatepassOptions,
   type Login,
   type Principal,

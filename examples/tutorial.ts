@@ -1,0 +1,171 @@
+// FastAPI's security tutorial (the JWT and scopes chapters), the part every example app shares: the
+// user store, the auth engine, the OpenAPI document, and how the app starts and stops. Each
+// examples/<adapter>.ts only wires these into its framework.
+import { randomBytes } from 'node:crypto';
+import { createGatepass, type Gatepass } from 'gatepass';
+import { createPasswordHasher } from 'gatepass/password';
+
+export interface User {
+  username: string;
+  full_name: string;
+  email: string;
+  disabled: boolean;
+  /** The scopes this user may be granted. */
+  scopes: string[];
+  hashed_password: string;
+}
+
+declare module 'gatepass' {
+  interface GatepassUser extends User {}
+}
+
+export const scopes = {
+  me: 'Read information about the current user.',
+  items: 'Read items.',
+};
+
+// argon2id hashes of "secret" and "secret2" (made with `npx gatepass hash`): the store never holds a password.
+const users = new Map<string, User>([
+  [
+    'johndoe',
+    {
+      username: 'johndoe',
+      full_name: 'John Doe',
+      email: 'johndoe@example.com',
+      disabled: false,
+      scopes: ['me', 'items'],
+      hashed_password: '$argon2id$v=19$m=19456,t=2,p=1$cZ1P5KxrCYbDcx2DFoYbdg$ihxc3J7yMgQKZ2yI9VsgrkfcgqpDCMUgID7TSlTd2mU',
+    },
+  ],
+  [
+    'alice',
+    {
+      username: 'alice',
+      full_name: 'Alice Wonderson',
+      email: 'alice@example.com',
+      disabled: true,
+      scopes: ['me'],
+      hashed_password: '$argon2id$v=19$m=19456,t=2,p=1$08QPBZT+Y3K5lTqdDLbuhg$tJnfVTRVUCMtgunDsUW9u9ME1oT4wkI8lPcYrXUtsb8',
+    },
+  ],
+]);
+
+/** The secret from GATEPASS_SECRET, or a random one with a warning. */
+function secret(): string {
+  const configured = process.env.GATEPASS_SECRET;
+  if (configured) return configured;
+  console.warn('GATEPASS_SECRET is not set: using a random key, so tokens will not survive a restart.');
+  return randomBytes(32).toString('hex');
+}
+
+const passwords = createPasswordHasher();
+
+export const auth: Gatepass<User> = createGatepass<User>({
+  secret: secret(),
+  expiresIn: 30 * 60,
+  scopes,
+  async verifyCredentials({ username, password }) {
+    const user = users.get(username);
+    // Unknown users still pay for one verification, so both failures take the same time.
+    if (!(await passwords.verifyUser(user?.hashed_password, password)) || user === undefined) return null;
+    return { subject: user.username, scopes: user.scopes };
+  },
+  resolveUser: (claims) => users.get(claims.sub),
+  isActive: (user) => !user.disabled,
+});
+
+/** What `/users/me/` answers: the user without its hash or scopes. */
+export function publicUser(user: User): Omit<User, 'hashed_password' | 'scopes'> {
+  return { username: user.username, email: user.email, full_name: user.full_name, disabled: user.disabled };
+}
+
+export function itemsOf(user: User): Array<{ item_id: string; owner: string }> {
+  return [{ item_id: 'Foo', owner: user.username }];
+}
+
+const oauth = auth.openApi({ tokenUrl: 'token' });
+
+/** The OpenAPI 3.1 document of the tutorial's routes. */
+export function openApiDocument(): Record<string, unknown> {
+  const json = (description: string, schema: Record<string, unknown>) => ({
+    description,
+    content: { 'application/json': { schema } },
+  });
+  const userSchema = { $ref: '#/components/schemas/User' };
+  const itemsSchema = { type: 'array', items: { $ref: '#/components/schemas/Item' } };
+  const protectedGet = (summary: string, needs: string[], response: Record<string, unknown>, active = true) => ({
+    get: {
+      summary,
+      security: oauth.security(needs),
+      responses: {
+        '200': response,
+        ...(active ? { '400': json('The user is inactive.', { $ref: '#/components/schemas/Detail' }) } : {}),
+        ...oauth.protectedResponses,
+      },
+    },
+  });
+  const strict = auth.openApi({ tokenUrl: 'token', strictGrantType: true }).tokenPathItem as { post: Record<string, unknown> };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'gatepass tutorial', version: '1.0.0' },
+    components: {
+      securitySchemes: oauth.securitySchemes,
+      schemas: {
+        User: {
+          type: 'object',
+          required: ['username', 'email', 'full_name', 'disabled'],
+          properties: {
+            username: { type: 'string' },
+            email: { type: 'string' },
+            full_name: { type: 'string' },
+            disabled: { type: 'boolean' },
+          },
+        },
+        Item: {
+          type: 'object',
+          required: ['item_id', 'owner'],
+          properties: { item_id: { type: 'string' }, owner: { type: 'string' } },
+        },
+        Detail: { type: 'object', required: ['detail'], properties: { detail: { type: 'string' } } },
+      },
+    },
+    paths: {
+      '/token': oauth.tokenPathItem,
+      '/token/strict': { post: { ...strict.post, operationId: 'issueTokenStrict' } },
+      '/users/me/': protectedGet('The current user', [], json('The current user.', userSchema)),
+      '/users/me/items/': protectedGet("The current user's items", [], json('The items.', itemsSchema)),
+      '/scoped/users/me/': protectedGet('The current user (scope me)', ['me'], json('The current user.', userSchema)),
+      '/scoped/users/me/items/': protectedGet(
+        "The current user's items (scopes me, items)",
+        ['me', 'items'],
+        json('The items.', itemsSchema),
+      ),
+      '/status/': protectedGet('Token check, inactive users too', [], json('OK.', { type: 'object' }), false),
+      '/healthz': { get: { summary: 'Liveness', responses: { '200': json('Alive.', { type: 'object' }) } } },
+    },
+  };
+}
+
+/** Where to listen: PORT (default 8000, 0 for any free port) and HOST (default 127.0.0.1). */
+export const address = {
+  port: Number(process.env.PORT ?? 8000),
+  host: process.env.HOST ?? '127.0.0.1',
+};
+
+/** Prints the one line the contract asks for once the app listens. */
+export function announce(port: number): void {
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  console.log(`gatepass tutorial listening on http://${host}:${port}`);
+}
+
+/** Stops cleanly on SIGTERM and SIGINT. */
+export function stopOnSignal(close: () => Promise<unknown>): void {
+  const stop = () => {
+    close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
