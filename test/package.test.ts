@@ -1,0 +1,115 @@
+// The package as users load it: the built output under dist/ (npm test builds before vitest), reached
+// through the package's own "exports" by name.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Runs a script with Node in the package root, so `gatepass` resolves to this package's exports. */
+function node(source: string, type: 'commonjs' | 'module'): string {
+  const flag = type === 'module' ? '--input-type=module' : '--input-type=commonjs';
+  return execFileSync(process.execPath, [flag, '-e', source], { cwd: root, encoding: 'utf8' }).trim();
+}
+
+describe('one copy of the core in memory', () => {
+  it('shares AuthError between import and require, across entries', () => {
+    const out = node(
+      `
+      const cjs = require('gatepass');
+      const password = require('gatepass/password');
+      import('gatepass').then(async (esm) => {
+        const thrown = await password.createPasswordHasher({ maxPasswordBytes: 1 }).hash('xx').catch((e) => e);
+        const verified = await esm.createTokens({ secret: 'x'.repeat(32) }).verify('x').catch((e) => e);
+        console.log(JSON.stringify({
+          sameClass: cjs.AuthError === esm.AuthError,
+          passwordErrorIsAuthError: thrown instanceof esm.AuthError && thrown instanceof cjs.AuthError,
+          tokenErrorIsBearerError: verified instanceof cjs.BearerError && verified instanceof esm.AuthError,
+          code: thrown.code,
+        }));
+      });`,
+      'commonjs',
+    );
+    expect(JSON.parse(out)).toEqual({
+      sameClass: true,
+      passwordErrorIsAuthError: true,
+      tokenErrorIsBearerError: true,
+      code: 'ERR_PASSWORD_TOO_LONG',
+    });
+  });
+
+  it('shares one core chunk between the CommonJS entries too, for loaders without require(esm)', () => {
+    const out = node(
+      `
+      const index = require('./dist/index.cjs');
+      const password = require('./dist/password.cjs');
+      password.createPasswordHasher({ maxPasswordBytes: 1 }).hash('xx').catch((e) => {
+        console.log(String(e instanceof index.AuthError));
+      });`,
+      'commonjs',
+    );
+    expect(out).toBe('true');
+  });
+
+  it('loads the ESM build for both require and import on Node with require(esm) ("module-sync")', () => {
+    const out = node(
+      `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      console.log(require.resolve('gatepass') + ' ' + import.meta.resolve('gatepass'));`,
+      'module',
+    );
+    const [required, imported] = out.split(' ');
+    expect(required).toBe(join(root, 'dist', 'index.js'));
+    expect(imported).toBe(`file://${join(root, 'dist', 'index.js')}`);
+  });
+});
+
+/** The import specifiers of a TypeScript source file. */
+function importsOf(file: string): string[] {
+  const source = readFileSync(file, 'utf8');
+  return [...source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1] as string);
+}
+
+describe('the core stays pure', () => {
+  const files = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(root, 'src', f));
+
+  it('imports no framework and no node:http anywhere in src/', () => {
+    const external = new Set(files.flatMap(importsOf).filter((s) => !s.startsWith('.')));
+    expect([...external].sort()).toEqual(['@node-rs/argon2', 'busboy', 'jose', 'node:os']);
+  });
+
+  it('keeps node:* and native code out of the root entry\'s import graph', () => {
+    const seen = new Set<string>();
+    const external = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const specifier of importsOf(file)) {
+        if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+        else external.add(specifier);
+      }
+    };
+    visit(join(root, 'src', 'index.ts'));
+    expect([...external].sort()).toEqual(['busboy', 'jose']);
+    expect([...seen].map((f) => f.slice(root.length + 1))).not.toContain('src/password.ts');
+  });
+
+  it('builds a root entry that imports only its chunks, busboy and jose', () => {
+    const built = readFileSync(join(root, 'dist', 'index.js'), 'utf8');
+    const specifiers = [...built.matchAll(/from\s+['"]([^'"]+)['"]/g)].map((m) => m[1] as string);
+    expect(new Set(specifiers.filter((s) => !s.startsWith('./chunk-')))).toEqual(new Set(['busboy', 'jose']));
+  });
+});
+
+describe('package metadata', () => {
+  it('passes publint', async () => {
+    const { publint } = await import('publint');
+    const { messages } = await publint({ pkgDir: root, strict: true });
+    expect(messages).toEqual([]);
+  });
+});
