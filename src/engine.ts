@@ -73,8 +73,11 @@ export interface Requirement {
 
 /** An authenticated request: the user, the token's claims and its scopes. */
 export interface Principal<User> {
+  /** The user `resolveUser` returned for the token's `sub`. */
   user: User;
+  /** The verified claims of the access token. */
   claims: AccessTokenClaims;
+  /** The token's scopes, split from its `scope` claim. */
   scopes: string[];
 }
 

@@ -26,6 +26,55 @@ interface ErrorSpec {
   readonly description: string;
 }
 
+/**
+ * Every error code gatepass produces. Codes are public API: they only change in a major version.
+ *
+ * | code | status | OAuth `error` |
+ * | --- | --- | --- |
+ * | `ERR_NOT_AUTHENTICATED` | 401 | — |
+ * | `ERR_BEARER_INVALID_REQUEST` | 400 | `invalid_request` |
+ * | `ERR_TOKEN_*`, `ERR_UNKNOWN_SUBJECT` | 401 | `invalid_token` |
+ * | `ERR_INACTIVE_USER` | 400 | — |
+ * | `ERR_INSUFFICIENT_SCOPE` | 403 | `insufficient_scope` |
+ * | `ERR_CONTENT_TYPE`, `ERR_FORM_*`, `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`, `ERR_PASSWORD_TOO_LONG` | 400 | `invalid_request` |
+ * | `ERR_BODY_TOO_LARGE` | 413 | `invalid_request` |
+ * | `ERR_UNSUPPORTED_GRANT_TYPE` | 400 | `unsupported_grant_type` |
+ * | `ERR_INVALID_SCOPE` | 400 | `invalid_scope` |
+ * | `ERR_INVALID_GRANT` | 400 | `invalid_grant` |
+ * | `ERR_INVALID_CLIENT` | 401 | `invalid_client` |
+ * | `ERR_BUSY` | 503 | `temporarily_unavailable` |
+ * | `ERR_HOOK_FAILED` | 500 | `server_error` |
+ */
+export type AuthErrorCode =
+  | 'ERR_NOT_AUTHENTICATED'
+  | 'ERR_BEARER_INVALID_REQUEST'
+  | 'ERR_TOKEN_MALFORMED'
+  | 'ERR_TOKEN_TOO_LARGE'
+  | 'ERR_TOKEN_SIGNATURE'
+  | 'ERR_TOKEN_ALGORITHM'
+  | 'ERR_TOKEN_UNSUPPORTED'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_TOKEN_CLAIM'
+  | 'ERR_TOKEN_INVALID'
+  | 'ERR_TOKEN_REVOKED'
+  | 'ERR_UNKNOWN_SUBJECT'
+  | 'ERR_INACTIVE_USER'
+  | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_CONTENT_TYPE'
+  | 'ERR_BODY_TOO_LARGE'
+  | 'ERR_FORM_MALFORMED'
+  | 'ERR_FORM_LIMIT'
+  | 'ERR_FORM_FILE'
+  | 'ERR_REPEATED_PARAMETER'
+  | 'ERR_MISSING_PARAMETER'
+  | 'ERR_PASSWORD_TOO_LONG'
+  | 'ERR_UNSUPPORTED_GRANT_TYPE'
+  | 'ERR_INVALID_SCOPE'
+  | 'ERR_INVALID_GRANT'
+  | 'ERR_INVALID_CLIENT'
+  | 'ERR_BUSY'
+  | 'ERR_HOOK_FAILED';
+
 const invalidToken = (description: string): ErrorSpec => ({
   status: 401,
   oauthError: 'invalid_token',
@@ -112,38 +161,23 @@ const SPECS = {
     detail: 'Internal Server Error',
     description: 'The server failed to process the request',
   },
-} as const satisfies Record<string, ErrorSpec>;
+} as const satisfies Record<AuthErrorCode, ErrorSpec>;
 
-/**
- * Every error code gatepass produces. Codes are public API: they only change in a major version.
- *
- * | code | status | OAuth `error` |
- * | --- | --- | --- |
- * | `ERR_NOT_AUTHENTICATED` | 401 | — |
- * | `ERR_BEARER_INVALID_REQUEST` | 400 | `invalid_request` |
- * | `ERR_TOKEN_*`, `ERR_UNKNOWN_SUBJECT` | 401 | `invalid_token` |
- * | `ERR_INACTIVE_USER` | 400 | — |
- * | `ERR_INSUFFICIENT_SCOPE` | 403 | `insufficient_scope` |
- * | `ERR_CONTENT_TYPE`, `ERR_FORM_*`, `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`, `ERR_PASSWORD_TOO_LONG` | 400 | `invalid_request` |
- * | `ERR_BODY_TOO_LARGE` | 413 | `invalid_request` |
- * | `ERR_UNSUPPORTED_GRANT_TYPE` | 400 | `unsupported_grant_type` |
- * | `ERR_INVALID_SCOPE` | 400 | `invalid_scope` |
- * | `ERR_INVALID_GRANT` | 400 | `invalid_grant` |
- * | `ERR_INVALID_CLIENT` | 401 | `invalid_client` |
- * | `ERR_BUSY` | 503 | `temporarily_unavailable` |
- * | `ERR_HOOK_FAILED` | 500 | `server_error` |
- */
-export type AuthErrorCode = keyof typeof SPECS;
+
 
 /** The JSON body of an error from a protected route, as FastAPI shapes it. */
 export interface ResourceErrorBody {
+  /** FastAPI's message: `Not authenticated`, `Could not validate credentials`, … */
   detail: string;
 }
 
 /** The JSON body of a token-endpoint error: RFC 6749 §5.2 plus FastAPI's `detail`. */
 export interface TokenErrorBody {
+  /** The RFC 6749 §5.2 error code. */
   error: OAuthErrorCode;
+  /** A fixed, human-readable sentence. */
   error_description: string;
+  /** FastAPI's message, e.g. `Incorrect username or password`. */
   detail: string;
 }
 
@@ -202,6 +236,7 @@ function describe(code: AuthErrorCode, spec: ErrorSpec, options: AuthErrorOption
  * ```
  */
 export class AuthError extends Error {
+  /** `'AuthError'`, or the subclass's name. */
   override readonly name: string = 'AuthError';
   /** The stable gatepass error code. */
   readonly code: AuthErrorCode;
@@ -270,6 +305,7 @@ export class AuthError extends Error {
  * ```
  */
 export class BearerError extends AuthError {
+  /** `'BearerError'`. */
   override readonly name: string = 'BearerError';
 
   /** The `WWW-Authenticate` value, or `undefined` where RFC 6750 sends none (400 inactive user, 5xx). */
@@ -310,6 +346,7 @@ export class BearerError extends AuthError {
  * ```
  */
 export class TokenRequestError extends AuthError {
+  /** `'TokenRequestError'`. */
   override readonly name: string = 'TokenRequestError';
 
   override get headers(): Readonly<Record<string, string>> {

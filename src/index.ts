@@ -49,5 +49,6 @@ export {
   type TokenOptions,
   type TokenResponse,
   type TokenResponseBody,
+  type TokenResponseHeaders,
   type Tokens,
 } from './token.js';

@@ -19,12 +19,15 @@ export type BodyInput = Uint8Array | string | AsyncIterable<Uint8Array> | Readab
 export interface PasswordForm {
   /** `'password'`, or `undefined` when the lenient form did not send it. */
   grantType: 'password' | undefined;
+  /** The `username` parameter, as sent. */
   username: string;
+  /** The `password` parameter. Never logged or put in an error by gatepass. */
   password: string;
   /** The `scope` parameter split into scope tokens. */
   scopes: string[];
   /** From the body, or from HTTP Basic (RFC 6749 §2.3.1). */
   clientId: string | undefined;
+  /** From the body, or from HTTP Basic. */
   clientSecret: string | undefined;
 }
 
@@ -46,6 +49,7 @@ export interface PasswordFormOptions {
    * `grant_type=password` is required.
    */
   grantType?: 'lenient' | 'strict';
+  /** Body limits; each one not given keeps its default. */
   limits?: FormLimits;
 }
 

@@ -32,18 +32,26 @@ export interface PasswordHasherOptions {
   normalize?: 'NFC' | 'NFKC' | false;
 }
 
+/** The outcome of {@link PasswordHasher.verifyAndRehash}. */
+export interface RehashResult {
+  /** Whether the password matched. */
+  valid: boolean;
+  /** A new hash to store instead of the old one, when the password matched and the old hash is outdated. */
+  rehashed?: string;
+}
+
 /** Hashes and verifies passwords. Never logs, stores or reports the plaintext. */
 export interface PasswordHasher {
   /**
    * Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
    *
-   * @throws {@link AuthError} `ERR_PASSWORD_TOO_LONG`, `ERR_BUSY` when the queue is full.
+   * @throws `AuthError` (from `gatepass`) `ERR_PASSWORD_TOO_LONG`; `ERR_BUSY` when the queue is full.
    */
   hash(password: string): Promise<string>;
   /**
    * Checks a password against a stored hash.
    *
-   * @throws {@link AuthError} `ERR_PASSWORD_TOO_LONG`, `ERR_BUSY`; `Error` for a malformed hash.
+   * @throws `AuthError` (from `gatepass`) `ERR_PASSWORD_TOO_LONG`, `ERR_BUSY`; `Error` for a malformed hash.
    */
   verify(hash: string, password: string): Promise<boolean>;
   /**
@@ -57,7 +65,7 @@ export interface PasswordHasher {
    * Verifies, and when the password is right but the hash is outdated, also returns a new hash to
    * store in its place.
    */
-  verifyAndRehash(hash: string, password: string): Promise<{ valid: boolean; rehashed?: string }>;
+  verifyAndRehash(hash: string, password: string): Promise<RehashResult>;
 }
 
 const ARGON2ID = 2 as Algorithm.Argon2id;

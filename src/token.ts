@@ -80,7 +80,9 @@ export interface IssueOptions {
 
 /** A freshly signed access token. */
 export interface IssuedToken {
+  /** The compact JWS. */
   token: string;
+  /** The claims it carries. */
   claims: AccessTokenClaims;
   /** Lifetime in seconds. */
   expiresIn: number;
@@ -269,8 +271,11 @@ export function createTokens(options: TokenOptions): Tokens {
 
 /** The token endpoint's success body (RFC 6749 §5.1). */
 export interface TokenResponseBody {
+  /** The access token. */
   access_token: string;
+  /** Always `bearer` (RFC 6750). */
   token_type: 'bearer';
+  /** Lifetime in seconds. */
   expires_in: number;
   /** Present when scopes were granted or the grant differs from the request (RFC 6749 §3.3). */
   scope?: string;
@@ -278,9 +283,20 @@ export interface TokenResponseBody {
 
 /** The token endpoint's complete success answer. */
 export interface TokenResponse {
+  /** Always 200. */
   status: 200;
-  headers: { 'Cache-Control': 'no-store'; Pragma: 'no-cache' };
+  /** RFC 6749 §5.1: responses with tokens are never cached. */
+  headers: TokenResponseHeaders;
+  /** The JSON body. */
   body: TokenResponseBody;
+}
+
+/** The headers RFC 6749 §5.1 requires on a token response. */
+export interface TokenResponseHeaders {
+  /** `no-store`: no cache may keep the token. */
+  readonly 'Cache-Control': 'no-store';
+  /** `no-cache`, for HTTP/1.0 caches. */
+  readonly Pragma: 'no-cache';
 }
 
 /**

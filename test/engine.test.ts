@@ -72,7 +72,7 @@ describe('authenticate', () => {
   });
 
   it('fails closed when resolveUser throws: a 500, never a 401 or a pass', async () => {
-    const err = await auth.authenticate(await bearer('boom')).catch((e: unknown) => e as BearerError);
+    const err = (await auth.authenticate(await bearer('boom')).catch((e: unknown) => e)) as BearerError;
     expect(err).toBeInstanceOf(BearerError);
     expect([err.code, err.status, err.body, err.headers]).toEqual(['ERR_HOOK_FAILED', 500, { detail: 'Internal Server Error' }, {}]);
     expect((err.cause as Error).message).toBe('lookup failed');

@@ -118,7 +118,7 @@ describe('verify', () => {
     ['an object', { sub: { id: 'johndoe' } }],
   ])('refuses a token whose sub is %s', async (_name, claims) => {
     freezeTime();
-    const err = await failure(tokens.verify(await mint({ exp: now + 60, ...claims }, {})));
+    const err = await failure(tokens.verify(await mint({ exp: now + 60, ...claims } as JWTPayload)));
     expect([err.code, err.claim]).toEqual(['ERR_TOKEN_CLAIM', 'sub']);
   });
 
