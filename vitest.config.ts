@@ -1,6 +1,18 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // As in tsconfig "paths": code under test that imports the package by name (the example apps)
+    // gets the sources, the same modules the unit tests import.
+    alias: [
+      { find: /^gatepass$/, replacement: path('./src/index.ts') },
+      { find: /^gatepass\/password$/, replacement: path('./src/password.ts') },
+      { find: /^gatepass\/(express|koa|fastify|fetch)$/, replacement: path('./adapters/$1.ts') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
