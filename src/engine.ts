@@ -55,8 +55,11 @@ export interface GatepassOptions<User> extends TokenOptions {
    * exception becomes `ERR_HOOK_FAILED` (500), never a 401.
    */
   resolveUser: (claims: AccessTokenClaims) => User | null | undefined | Promise<User | null | undefined>;
-  /** Whether a user is active. Routes requiring an active user answer others with 400 `Inactive user`. */
-  isActive?: (user: User) => boolean;
+  /**
+   * Whether a user is active. Routes requiring an active user answer others with 400 `Inactive user`.
+   * An exception becomes `ERR_HOOK_FAILED` (500).
+   */
+  isActive?: (user: User) => boolean | Promise<boolean>;
   /** Places besides the `Authorization` header to read tokens from; off by default. */
   tokenLocations?: TokenLocations;
   /** Limits on token request bodies. */
@@ -173,7 +176,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
       const claims = await tokens.verify(token);
       const user = await callHook(() => resolveUser(claims));
       if (user === null || user === undefined) throw new BearerError('ERR_UNKNOWN_SUBJECT');
-      if ((requirement.active ?? true) && isActive !== undefined && !isActive(user)) {
+      if ((requirement.active ?? true) && isActive !== undefined && !(await callHook(() => isActive(user)))) {
         throw new BearerError('ERR_INACTIVE_USER');
       }
       const scopes = claims.scope === undefined ? [] : claims.scope.split(' ').filter(Boolean);

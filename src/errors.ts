@@ -258,6 +258,11 @@ export class AuthError extends Error {
   readonly retryAfter: number | undefined;
   /** Whether the answer carries a `Basic` challenge (`ERR_INVALID_CLIENT` after HTTP Basic). */
   readonly basicChallenge: boolean;
+  /**
+   * Whether the message may be shown to the client: true below 500. Messages are fixed sentences, so
+   * Koa's and similar default error handlers can render them as they are.
+   */
+  readonly expose: boolean;
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
     const spec: ErrorSpec = SPECS[code];
@@ -273,6 +278,7 @@ export class AuthError extends Error {
     this.parameter = options.parameter;
     this.retryAfter = code === 'ERR_BUSY' ? (options.retryAfter ?? 1) : undefined;
     this.basicChallenge = options.basicChallenge ?? false;
+    this.expose = this.status < 500;
   }
 
   /** The response headers: the challenge and any cache or retry directives. */

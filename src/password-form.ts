@@ -72,6 +72,8 @@ export interface PasswordFormRequest {
 
 const utf8 = new TextEncoder();
 const DEFAULT_LIMITS: Required<FormLimits> = { maxBodyBytes: 64 * 1024, maxFields: 16, maxFieldBytes: 8 * 1024 };
+// busboy's default for field names.
+const MAX_NAME_BYTES = 100;
 const PARAMETERS = ['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret'] as const;
 type Parameter = (typeof PARAMETERS)[number];
 
@@ -121,13 +123,23 @@ function fail(code: AuthErrorCode, parameter?: string): never {
   throw new TokenRequestError(code, parameter === undefined ? {} : { parameter });
 }
 
-/** Entries of a body a framework already decoded, under the same field limits. */
+/**
+ * Entries of a body a framework already decoded, under the same limits: the decoded bytes of names
+ * and values count against `maxBodyBytes` (a chunked body announced no length), and names are capped
+ * as busboy caps them.
+ */
 function entriesOf(fields: Readonly<Record<string, unknown>>, limits: Required<FormLimits>): Array<[string, string]> {
   const entries: Array<[string, string]> = [];
+  let total = 0;
   for (const [name, value] of Object.entries(fields)) {
+    const nameBytes = utf8.encode(name).byteLength;
+    if (nameBytes > MAX_NAME_BYTES) fail('ERR_FORM_LIMIT');
     for (const item of Array.isArray(value) ? value : [value]) {
       if (typeof item !== 'string') fail('ERR_FORM_MALFORMED');
-      if (utf8.encode(item).byteLength > limits.maxFieldBytes) fail('ERR_FORM_LIMIT');
+      const itemBytes = utf8.encode(item).byteLength;
+      total += nameBytes + itemBytes;
+      if (total > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE');
+      if (itemBytes > limits.maxFieldBytes) fail('ERR_FORM_LIMIT');
       entries.push([name, item]);
     }
   }
@@ -149,7 +161,13 @@ function readForm(body: BodyInput, contentType: string, limits: Required<FormLim
     try {
       parser = busboy({
         headers: { 'content-type': contentType },
-        limits: { fieldSize: limits.maxFieldBytes, fields: limits.maxFields, parts: limits.maxFields, files: 0 },
+        limits: {
+          fieldNameSize: MAX_NAME_BYTES,
+          fieldSize: limits.maxFieldBytes,
+          fields: limits.maxFields,
+          parts: limits.maxFields,
+          files: 0,
+        },
         defParamCharset: 'utf8',
       });
     } catch (cause) {

@@ -80,6 +80,19 @@ describe('authenticate', () => {
   });
 });
 
+describe('isActive', () => {
+  it('fails closed when it throws, and may be async', async () => {
+    const make = (isActive: (user: User) => boolean | Promise<boolean>) =>
+      createGatepass<User>({ secret: SECRET, verifyCredentials: () => null, resolveUser: (c) => users.get(c.sub), isActive });
+    const broken = make(() => {
+      throw new Error('flag service down');
+    });
+    const err = (await broken.authenticate(await bearer('johndoe')).catch((e: unknown) => e)) as BearerError;
+    expect([err.code, err.status]).toEqual(['ERR_HOOK_FAILED', 500]);
+    expect(await codeOf(make(async (user) => !user.disabled).authenticate(await bearer('alice')))).toBe('ERR_INACTIVE_USER');
+  });
+});
+
 describe('authenticateOptional', () => {
   it('gives null for anonymous requests and still refuses bad credentials', async () => {
     expect(await auth.authenticateOptional({})).toBeNull();

@@ -185,6 +185,17 @@ describe('limits', () => {
     expect(await codeOf(parsePasswordForm(multi, { limits: { maxFields: 3 } }))).toBe('ERR_FORM_LIMIT');
   });
 
+  it('holds a pre-parsed body to the byte limit and caps parameter names, as for a raw body', async () => {
+    // What express.urlencoded() leaves for a chunked body that announced no length.
+    const fields = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`f${i}`, 'x'.repeat(8000)]));
+    expect(await codeOf(parsePasswordForm({ fields: { username: 'a', password: 'b', ...fields }, contentType: FORM }))).toBe(
+      'ERR_BODY_TOO_LARGE',
+    );
+    const longName = { username: 'a', password: 'b', ['n'.repeat(101)]: '1' };
+    expect(await codeOf(parsePasswordForm({ fields: longName, contentType: FORM }))).toBe('ERR_FORM_LIMIT');
+    expect(await codeOf(parsePasswordForm(form(`username=a&password=b&${'n'.repeat(101)}=1`)))).toBe('ERR_FORM_LIMIT');
+  });
+
   it('cancels a web stream it stops reading', async () => {
     let cancelled = false;
     const body = new ReadableStream<Uint8Array>({

@@ -152,6 +152,11 @@ describe('§3 the WWW-Authenticate response header field', () => {
     expect([failed.status, failed.headers, failed.body]).toEqual([500, {}, { detail: 'Internal Server Error' }]);
   });
 
+  it('lets frameworks show the message of a client error, never of a server error', () => {
+    expect(new BearerError('ERR_TOKEN_EXPIRED').expose).toBe(true);
+    expect(new BearerError('ERR_HOOK_FAILED').expose).toBe(false);
+  });
+
   it('sends Retry-After with 503', () => {
     expect(new BearerError('ERR_BUSY', { retryAfter: 7 }).headers).toEqual({ 'Retry-After': '7' });
   });
