@@ -16,3 +16,15 @@ export function httpAnswer(from: AuthError | TokenResponse): HttpAnswer {
     body: JSON.stringify(from.body),
   };
 }
+
+const json = (status: number, detail: string, headers: Record<string, string> = {}): HttpAnswer => ({
+  status,
+  headers: { 'Content-Type': 'application/json', ...headers },
+  body: JSON.stringify({ detail }),
+});
+
+/** The token endpoint's answer to any method but POST. */
+export const METHOD_NOT_ALLOWED: Readonly<HttpAnswer> = json(405, 'Method Not Allowed', { Allow: 'POST' });
+
+/** The answer to an error that is not an AuthError, where an adapter must answer itself: nothing of it is shown. */
+export const INTERNAL_ERROR: Readonly<HttpAnswer> = json(500, 'Internal Server Error');

@@ -1,0 +1,61 @@
+import type { Gatepass, Requirement, TokenEndpointOptions } from '../engine.js';
+
+/** How an adapter answers an `AuthError`: itself (default), or with `forwardErrors`, through the framework's error handling. */
+export interface AdapterOptions {
+  /** Hand AuthErrors to the framework's error handling (see each adapter's `authErrorHandler`) instead of answering them. */
+  forwardErrors?: boolean;
+}
+
+/** Options of `requireAuth` and `optionalAuth`. */
+export interface AuthOptions extends Requirement, AdapterOptions {}
+
+/** Options of `tokenEndpoint`. */
+export interface EndpointOptions extends TokenEndpointOptions, AdapterOptions {}
+
+const CHECKS: Readonly<Record<string, (value: unknown) => boolean>> = {
+  scopes: (v) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== ''),
+  active: (v) => typeof v === 'boolean',
+  forwardErrors: (v) => typeof v === 'boolean',
+  grantType: (v) => v === 'lenient' || v === 'strict',
+};
+
+/** Throws at start-up on a missing engine or a mistyped option (`scope` for `scopes` would unguard a route). */
+function check(where: string, auth: Gatepass<unknown>, options: object, keys: readonly string[]): void {
+  if (typeof auth?.authenticate !== 'function') throw new TypeError(`${where}: expected the engine from createGatepass()`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object`);
+  for (const [key, value] of Object.entries(options)) {
+    if (!keys.includes(key)) throw new TypeError(`${where}: unknown option "${key}"`);
+    if (value !== undefined && !CHECKS[key]?.(value)) throw new TypeError(`${where}: invalid option "${key}"`);
+  }
+}
+
+/**
+ * A guard's settings, checked once at start-up: the requirement (a copy, so the caller changing its
+ * options later changes nothing) and whether errors are forwarded. A required scope that is not
+ * declared is a typo that would refuse everyone, so it throws here.
+ */
+export function guardSettings(
+  where: string,
+  auth: Gatepass<unknown>,
+  options: AuthOptions,
+): { requirement: Requirement; forwardErrors: boolean } {
+  check(where, auth, options, ['scopes', 'active', 'forwardErrors']);
+  const requirement: Requirement = options.active === undefined ? {} : { active: options.active };
+  if (options.scopes !== undefined) {
+    const undeclared = options.scopes.filter((scope) => !Object.hasOwn(auth.scopes, scope));
+    if (undeclared.length > 0) throw new TypeError(`${where}: scopes not declared in createGatepass(): ${undeclared.join(', ')}`);
+    requirement.scopes = [...options.scopes];
+  }
+  return { requirement, forwardErrors: options.forwardErrors === true };
+}
+
+/** A token endpoint's settings, checked once at start-up. */
+export function endpointSettings(
+  where: string,
+  auth: Gatepass<unknown>,
+  options: EndpointOptions,
+): { endpoint: TokenEndpointOptions; forwardErrors: boolean } {
+  check(where, auth, options, ['grantType', 'forwardErrors']);
+  const endpoint: TokenEndpointOptions = options.grantType === undefined ? {} : { grantType: options.grantType };
+  return { endpoint, forwardErrors: options.forwardErrors === true };
+}
