@@ -1,0 +1,56 @@
+// FastAPI's security tutorial on Express 5: `npm run example:express` (PORT, HOST, GATEPASS_SECRET).
+import { STATUS_CODES } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { requireAuth, tokenEndpoint } from 'gatepass/express';
+import { address, announce, auth, itemsOf, openApiDocument, publicUser, stopOnSignal } from './tutorial.js';
+
+const app = express();
+app.disable('x-powered-by');
+
+const methodNotAllowed: RequestHandler = (_req, res) => {
+  res.status(405).set('Allow', 'POST').json({ detail: 'Method Not Allowed' });
+};
+app.route('/token').post(tokenEndpoint(auth)).all(methodNotAllowed);
+app.route('/token/strict').post(tokenEndpoint(auth, { grantType: 'strict' })).all(methodNotAllowed);
+
+// Express matches these with or without the trailing slash.
+app.get('/users/me/', requireAuth(auth), (req, res) => {
+  res.json(publicUser(req.user!));
+});
+app.get('/users/me/items/', requireAuth(auth), (req, res) => {
+  res.json(itemsOf(req.user!));
+});
+app.get('/scoped/users/me/', requireAuth(auth, { scopes: ['me'] }), (req, res) => {
+  res.json(publicUser(req.user!));
+});
+app.get('/scoped/users/me/items/', requireAuth(auth, { scopes: ['me', 'items'] }), (req, res) => {
+  res.json(itemsOf(req.user!));
+});
+app.get('/status/', requireAuth(auth, { active: false }), (_req, res) => {
+  res.json({ status: 'ok' });
+});
+app.get('/openapi.json', (_req, res) => {
+  res.json(openApiDocument());
+});
+app.get('/healthz', (_req, res) => {
+  res.json({ ok: true });
+});
+
+app.use((_req, res) => {
+  res.status(404).json({ detail: 'Not Found' });
+});
+// Every error is JSON: a client error keeps its status (e.g. a malformed URL), anything else is a 500.
+const jsonErrors: ErrorRequestHandler = (err: { status?: unknown }, _req, res, next) => {
+  if (res.headersSent) return next(err);
+  const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+  if (status === 500) console.error(err);
+  res.status(status).json({ detail: STATUS_CODES[status] });
+};
+app.use(jsonErrors);
+
+const server = app.listen(address.port, address.host, (error?: Error) => {
+  if (error) throw error;
+  announce((server.address() as AddressInfo).port);
+});
+stopOnSignal(() => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))));

@@ -1,0 +1,65 @@
+// FastAPI's security tutorial on Koa 3 with @koa/router: `npm run example:koa` (PORT, HOST, GATEPASS_SECRET).
+import { STATUS_CODES } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import Koa, { type Middleware } from 'koa';
+import { requireAuth, tokenEndpoint } from 'gatepass/koa';
+import { address, announce, auth, itemsOf, openApiDocument, publicUser, stopOnSignal } from './tutorial.js';
+
+const app = new Koa();
+const router = new Router();
+
+// Every error is JSON: a client error keeps its status (e.g. a malformed URL), anything else is a 500;
+// a request no route answered is a JSON 404.
+app.use(async (ctx, next) => {
+  try {
+    await next();
+  } catch (err) {
+    const status = (err as { status?: unknown }).status;
+    ctx.status = typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
+    ctx.body = { detail: STATUS_CODES[ctx.status] };
+    if (ctx.status === 500) ctx.app.emit('error', err, ctx);
+    return;
+  }
+  if (ctx.status === 404 && ctx.body == null) {
+    ctx.status = 404;
+    ctx.body = { detail: 'Not Found' };
+  }
+});
+
+// A POST route runs first and answers, so this only sees the other methods.
+const methodNotAllowed: Middleware = (ctx) => {
+  ctx.status = 405;
+  ctx.set('Allow', 'POST');
+  ctx.body = { detail: 'Method Not Allowed' };
+};
+router.post('/token', tokenEndpoint(auth)).all('/token', methodNotAllowed);
+router.post('/token/strict', tokenEndpoint(auth, { grantType: 'strict' })).all('/token/strict', methodNotAllowed);
+
+// @koa/router matches a path written without its trailing slash with or without one.
+router.get('/users/me', requireAuth(auth), (ctx) => {
+  ctx.body = publicUser(ctx.state.user!);
+});
+router.get('/users/me/items', requireAuth(auth), (ctx) => {
+  ctx.body = itemsOf(ctx.state.user!);
+});
+router.get('/scoped/users/me', requireAuth(auth, { scopes: ['me'] }), (ctx) => {
+  ctx.body = publicUser(ctx.state.user!);
+});
+router.get('/scoped/users/me/items', requireAuth(auth, { scopes: ['me', 'items'] }), (ctx) => {
+  ctx.body = itemsOf(ctx.state.user!);
+});
+router.get('/status', requireAuth(auth, { active: false }), (ctx) => {
+  ctx.body = { status: 'ok' };
+});
+router.get('/openapi.json', (ctx) => {
+  ctx.body = openApiDocument();
+});
+router.get('/healthz', (ctx) => {
+  ctx.body = { ok: true };
+});
+
+app.use(router.routes());
+
+const server = app.listen(address.port, address.host, () => announce((server.address() as AddressInfo).port));
+stopOnSignal(() => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))));
