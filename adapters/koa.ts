@@ -137,7 +137,7 @@ export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, o
  * router.get('/users/me/', requireAuth(auth, { forwardErrors: true }), showUser);
  * ```
  */
-export async function authErrorHandler(ctx: Context, next: Next): Promise<void> {
+export async function authErrorHandler(ctx: ParameterizedContext, next: Next): Promise<void> {
   try {
     await next();
   } catch (err) {

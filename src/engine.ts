@@ -86,7 +86,10 @@ export interface Principal<User> {
 
 /** How the token endpoint reads its request. */
 export interface TokenEndpointOptions {
-  /** See {@link PasswordFormOptions.grantType}. Default `'lenient'`. */
+  /**
+   * `'lenient'` (default): `grant_type` may be absent, and if present must be `password`.
+   * `'strict'`: `grant_type=password` is required (RFC 6749 §4.3.2).
+   */
   grantType?: 'lenient' | 'strict';
 }
 
