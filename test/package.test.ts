@@ -123,4 +123,17 @@ describe('package metadata', () => {
     const { messages } = await publint({ pkgDir: root, strict: true });
     expect(messages).toEqual([]);
   });
+
+  it('resolves types and code for every entry under node16 and bundler resolution (arethetypeswrong)', () => {
+    // node10 resolution predates "exports" and cannot reach subpaths; the package needs Node 20.19+.
+    const attw = join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
+    const output = execFileSync(process.execPath, [attw, '--pack', '.', '--profile', 'node16', '--format', 'ascii'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    // attw exits non-zero on a problem (execFileSync throws); every judged resolution is also green.
+    const judged = output.split('\n').filter((line) => /^(node16 \(from (CJS|ESM)\)|bundler):/.test(line));
+    expect(judged).toHaveLength(7 * 3);
+    for (const line of judged) expect(line).toMatch(/: 🟢/);
+  }, 120_000);
 });
