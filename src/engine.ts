@@ -8,6 +8,7 @@ import { findBearerToken, type CredentialSources, type TokenLocations } from './
 import { AuthError, BearerError, TokenRequestError, asEndpointError } from './errors.js';
 import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
 import { parsePasswordForm, type FormLimits, type PasswordForm, type PasswordFormRequest } from './password-form.js';
+import { callHook, checkTimeout } from './lib/hooks.js';
 import { checkScopeNames, grantScopes, requireScopes, type ScopeDescriptions } from './scopes.js';
 import { createTokens, tokenResponse, type AccessTokenClaims, type TokenOptions, type TokenResponse, type Tokens } from './token.js';
 
@@ -47,12 +48,13 @@ export interface GatepassOptions<User> extends TokenOptions {
    * or password is wrong (`invalid_grant`). Verify passwords with `verifyUser` from
    * `gatepass/password` so an unknown user costs what a wrong password costs. Throw a
    * {@link TokenRequestError} (e.g. `ERR_INVALID_CLIENT`) to refuse otherwise; any other exception
-   * becomes `ERR_HOOK_FAILED` (500).
+   * becomes `ERR_HOOK_FAILED` (500), and no answer within `hookTimeout` `ERR_HOOK_TIMEOUT` (503).
    */
   verifyCredentials: (form: PasswordForm) => Login | null | undefined | Promise<Login | null | undefined>;
   /**
    * Loads the user a verified token names, or `null` when there is none (`invalid_token`). An
-   * exception becomes `ERR_HOOK_FAILED` (500), never a 401.
+   * exception becomes `ERR_HOOK_FAILED` (500), no answer within `hookTimeout` `ERR_HOOK_TIMEOUT` (503):
+   * never a 401.
    */
   resolveUser: (claims: AccessTokenClaims) => User | null | undefined | Promise<User | null | undefined>;
   /**
@@ -122,16 +124,6 @@ export interface Gatepass<User> {
   openApi(options: Omit<OpenApiOptions, 'scopes'>): OpenApiSnippet;
 }
 
-/** Runs an app-supplied hook; its own AuthErrors pass, anything else is a 500 that keeps the cause. */
-async function callHook<T>(hook: () => T | Promise<T>): Promise<T> {
-  try {
-    return await hook();
-  } catch (cause) {
-    if (cause instanceof AuthError) throw cause;
-    throw new AuthError('ERR_HOOK_FAILED', { cause });
-  }
-}
-
 /**
  * Creates the auth engine: FastAPI's security tutorial as one object.
  *
@@ -168,6 +160,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
   const declared: ScopeDescriptions = Object.freeze({ ...options.scopes });
   checkScopeNames(Object.keys(declared), 'createGatepass: scopes');
   const tokens = createTokens(options);
+  const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, 'createGatepass');
 
   async function check(request: CredentialSources, requirement: Requirement, optional: boolean): Promise<Principal<User> | null> {
     try {
@@ -177,9 +170,9 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
         throw new BearerError('ERR_NOT_AUTHENTICATED');
       }
       const claims = await tokens.verify(token);
-      const user = await callHook(() => resolveUser(claims));
+      const user = await callHook(() => resolveUser(claims), hookTimeout);
       if (user === null || user === undefined) throw new BearerError('ERR_UNKNOWN_SUBJECT');
-      if ((requirement.active ?? true) && isActive !== undefined && !(await callHook(() => isActive(user)))) {
+      if ((requirement.active ?? true) && isActive !== undefined && !(await callHook(() => isActive(user), hookTimeout))) {
         throw new BearerError('ERR_INACTIVE_USER');
       }
       const scopes = claims.scope === undefined ? [] : claims.scope.split(' ').filter(Boolean);
@@ -208,7 +201,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
         const form = await parsePasswordForm(request, formLimits === undefined ? { grantType } : { grantType, limits: formLimits });
         // Undeclared scopes are refused before any password work.
         grantScopes(form.scopes, declared);
-        const login = await callHook(() => verifyCredentials(form));
+        const login = await callHook(() => verifyCredentials(form), hookTimeout);
         if (login === null || login === undefined) throw new TokenRequestError('ERR_INVALID_GRANT');
         const granted = grantScopes(form.scopes, declared, login.scopes ?? []);
         const issued = await tokens.issue(

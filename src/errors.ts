@@ -36,7 +36,8 @@ interface ErrorSpec {
  * | `ERR_TOKEN_*`, `ERR_UNKNOWN_SUBJECT` | 401 | `invalid_token` |
  * | `ERR_INACTIVE_USER` | 400 | — |
  * | `ERR_INSUFFICIENT_SCOPE` | 403 | `insufficient_scope` |
- * | `ERR_CONTENT_TYPE`, `ERR_FORM_*`, `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`, `ERR_PASSWORD_TOO_LONG` | 400 | `invalid_request` |
+ * | `ERR_CONTENT_TYPE`, `ERR_FORM_*`, `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`, `ERR_INVALID_PARAMETER`, `ERR_PASSWORD_TOO_LONG` | 400 | `invalid_request` |
+ * | `ERR_BODY_TIMEOUT` | 408 | `invalid_request` |
  * | `ERR_BODY_TOO_LARGE` | 413 | `invalid_request` |
  * | `ERR_UNSUPPORTED_GRANT_TYPE` | 400 | `unsupported_grant_type` |
  * | `ERR_INVALID_SCOPE` | 400 | `invalid_scope` |
@@ -44,6 +45,7 @@ interface ErrorSpec {
  * | `ERR_INVALID_CLIENT` | 401 | `invalid_client` |
  * | `ERR_BUSY` | 503 | `temporarily_unavailable` |
  * | `ERR_HOOK_FAILED` | 500 | `server_error` |
+ * | `ERR_HOOK_TIMEOUT` | 503 | `temporarily_unavailable` |
  */
 export type AuthErrorCode =
   | 'ERR_NOT_AUTHENTICATED'
@@ -67,13 +69,16 @@ export type AuthErrorCode =
   | 'ERR_FORM_FILE'
   | 'ERR_REPEATED_PARAMETER'
   | 'ERR_MISSING_PARAMETER'
+  | 'ERR_INVALID_PARAMETER'
+  | 'ERR_BODY_TIMEOUT'
   | 'ERR_PASSWORD_TOO_LONG'
   | 'ERR_UNSUPPORTED_GRANT_TYPE'
   | 'ERR_INVALID_SCOPE'
   | 'ERR_INVALID_GRANT'
   | 'ERR_INVALID_CLIENT'
   | 'ERR_BUSY'
-  | 'ERR_HOOK_FAILED';
+  | 'ERR_HOOK_FAILED'
+  | 'ERR_HOOK_TIMEOUT';
 
 const invalidToken = (description: string): ErrorSpec => ({
   status: 401,
@@ -123,6 +128,8 @@ const SPECS = {
   ERR_FORM_FILE: invalidRequest('File parts are not accepted'),
   ERR_REPEATED_PARAMETER: invalidRequest('A parameter was repeated'),
   ERR_MISSING_PARAMETER: invalidRequest('A required parameter is missing'),
+  ERR_INVALID_PARAMETER: invalidRequest('A parameter has an invalid value'),
+  ERR_BODY_TIMEOUT: invalidRequest('Request body took too long', 408),
   ERR_PASSWORD_TOO_LONG: invalidRequest('Password too long'),
   ERR_UNSUPPORTED_GRANT_TYPE: {
     status: 400,
@@ -161,6 +168,12 @@ const SPECS = {
     detail: 'Internal Server Error',
     description: 'The server failed to process the request',
   },
+  ERR_HOOK_TIMEOUT: {
+    status: 503,
+    oauthError: 'temporarily_unavailable',
+    detail: 'Service temporarily unavailable',
+    description: 'A check the server depends on did not answer in time',
+  },
 } as const satisfies Record<AuthErrorCode, ErrorSpec>;
 
 
@@ -189,9 +202,9 @@ export interface AuthErrorOptions {
   claim?: string;
   /** For `ERR_INSUFFICIENT_SCOPE`: the scopes the route needs (sent as the challenge's `scope`). */
   scopes?: readonly string[];
-  /** For `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`: the parameter's name. */
+  /** For `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`, `ERR_INVALID_PARAMETER`: the parameter's name. */
   parameter?: string;
-  /** For `ERR_BUSY`: seconds the client should wait, sent as `Retry-After`. Default 1. */
+  /** For `ERR_BUSY` and `ERR_HOOK_TIMEOUT`: seconds the client should wait, sent as `Retry-After`. Default 1. */
   retryAfter?: number;
   /** For `ERR_INVALID_CLIENT`: the client tried HTTP Basic, so the answer carries a `Basic` challenge. */
   basicChallenge?: boolean;
@@ -211,6 +224,7 @@ function describe(code: AuthErrorCode, spec: ErrorSpec, options: AuthErrorOption
   if (options.parameter !== undefined) {
     if (code === 'ERR_MISSING_PARAMETER') return `Missing parameter: ${options.parameter}`;
     if (code === 'ERR_REPEATED_PARAMETER') return `Repeated parameter: ${options.parameter}`;
+    if (code === 'ERR_INVALID_PARAMETER') return `Invalid parameter: ${options.parameter}`;
   }
   if (code === 'ERR_TOKEN_CLAIM' && options.claim !== undefined) return `The access token claim ${options.claim} is invalid`;
   return spec.description;
@@ -254,7 +268,7 @@ export class AuthError extends Error {
   readonly scopes: readonly string[] | undefined;
   /** For parameter errors: the parameter's name. */
   readonly parameter: string | undefined;
-  /** Seconds for `Retry-After`, on `ERR_BUSY`. */
+  /** Seconds for `Retry-After`, on the 503 codes. */
   readonly retryAfter: number | undefined;
   /** Whether the answer carries a `Basic` challenge (`ERR_INVALID_CLIENT` after HTTP Basic). */
   readonly basicChallenge: boolean;
@@ -276,15 +290,34 @@ export class AuthError extends Error {
     this.claim = options.claim;
     this.scopes = options.scopes;
     this.parameter = options.parameter;
-    this.retryAfter = code === 'ERR_BUSY' ? (options.retryAfter ?? 1) : undefined;
+    this.retryAfter = spec.status === 503 ? (options.retryAfter ?? 1) : undefined;
     this.basicChallenge = options.basicChallenge ?? false;
     this.expose = this.status < 500;
+  }
+
+  /**
+   * What `console.log(err)` and `util.inspect(err)` print: the name, code, status and message, and of
+   * the `cause` only its name and code. A cause can hold what must not reach a log (a hook's error
+   * text, jose's decoded claims); read `err.cause` deliberately where it is needed.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const cause = this.cause as { name?: unknown; code?: unknown } | undefined;
+    const causeNote =
+      cause === undefined ? '' : ` (cause: ${String(cause?.name ?? typeof cause)}${typeof cause?.code === 'string' ? ` ${cause.code}` : ''})`;
+    return `${this.name} [${this.code}] ${this.status}: ${this.message}${causeNote}`;
+  }
+
+  /** The error as JSON-friendly data for structured logs: no `cause`, no stack. */
+  toJSON(): { name: string; code: AuthErrorCode; status: number; message: string } {
+    return { name: this.name, code: this.code, status: this.status, message: this.message };
   }
 
   /** The response headers: the challenge and any cache or retry directives. */
   get headers(): Readonly<Record<string, string>> {
     const headers: Record<string, string> = {};
     if (this.retryAfter !== undefined) headers['Retry-After'] = String(this.retryAfter);
+    // The rest of a refused body is not read: close the connection rather than drain it.
+    if (this.status === 408 || this.status === 413) headers.Connection = 'close';
     return headers;
   }
 

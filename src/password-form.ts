@@ -19,7 +19,7 @@ export type BodyInput = Uint8Array | string | AsyncIterable<Uint8Array> | Readab
 export interface PasswordForm {
   /** `'password'`, or `undefined` when the lenient form did not send it. */
   grantType: 'password' | undefined;
-  /** The `username` parameter, as sent. */
+  /** The `username` parameter, in Unicode NFC. */
   username: string;
   /** The `password` parameter. Never logged or put in an error by gatepass. */
   password: string;
@@ -39,6 +39,8 @@ export interface FormLimits {
   maxFields?: number;
   /** Most bytes one field's value may have. Default 8 KiB. */
   maxFieldBytes?: number;
+  /** Milliseconds the whole body may take to arrive; a slower one is answered 408. Default 10000. */
+  bodyTimeout?: number;
 }
 
 /** How to read a password grant request. */
@@ -71,7 +73,7 @@ export interface PasswordFormRequest {
 }
 
 const utf8 = new TextEncoder();
-const DEFAULT_LIMITS: Required<FormLimits> = { maxBodyBytes: 64 * 1024, maxFields: 16, maxFieldBytes: 8 * 1024 };
+const DEFAULT_LIMITS: Required<FormLimits> = { maxBodyBytes: 64 * 1024, maxFields: 16, maxFieldBytes: 8 * 1024, bodyTimeout: 10_000 };
 // busboy's default for field names.
 const MAX_NAME_BYTES = 100;
 const PARAMETERS = ['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret'] as const;
@@ -84,8 +86,11 @@ type Parameter = (typeof PARAMETERS)[number];
  * Unknown parameters are ignored (RFC 6749 §3.1); a known one sent twice is refused. Client
  * credentials may come in the body or as HTTP Basic (RFC 6749 §2.3.1), not both.
  *
- * @throws {@link TokenRequestError} `ERR_CONTENT_TYPE`, `ERR_BODY_TOO_LARGE` (413), `ERR_FORM_MALFORMED`,
- * `ERR_FORM_LIMIT`, `ERR_FORM_FILE`, `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`,
+ * The username is put in Unicode NFC; one holding a control character (NUL included) is refused.
+ *
+ * @throws {@link TokenRequestError} `ERR_CONTENT_TYPE`, `ERR_BODY_TOO_LARGE` (413), `ERR_BODY_TIMEOUT` (408),
+ * `ERR_FORM_MALFORMED`, `ERR_FORM_LIMIT`, `ERR_FORM_FILE`, `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`,
+ * `ERR_INVALID_PARAMETER` (username),
  * `ERR_UNSUPPORTED_GRANT_TYPE`, `ERR_INVALID_SCOPE`, `ERR_INVALID_CLIENT` (malformed Basic credentials).
  *
  * @example
@@ -192,24 +197,31 @@ function readForm(body: BodyInput, contentType: string, limits: Required<FormLim
       settled = true;
       resolve(entries);
     });
-    pump(body, parser, limits.maxBodyBytes, () => settled).then(
-      (outcome) => {
-        if (outcome === 'too-large') stop('ERR_BODY_TOO_LARGE');
-        else if (!settled) parser.end();
-      },
-      (cause: unknown) => stop('ERR_FORM_MALFORMED', cause),
-    );
+    const chunks = chunksOf(body);
+    const timer = setTimeout(() => {
+      stop('ERR_BODY_TIMEOUT');
+      void chunks.stop();
+    }, limits.bodyTimeout);
+    (timer as { unref?: () => void }).unref?.();
+    pump(chunks, parser, limits.maxBodyBytes, () => settled)
+      .then(
+        (outcome) => {
+          if (outcome === 'too-large') stop('ERR_BODY_TOO_LARGE');
+          else if (!settled) parser.end();
+        },
+        (cause: unknown) => stop('ERR_FORM_MALFORMED', cause),
+      )
+      .finally(() => clearTimeout(timer));
   });
 }
 
 /** Writes the body into the parser with backpressure, counting bytes; stops pulling once `done()`. */
 async function pump(
-  body: BodyInput,
+  chunks: Chunks,
   parser: busboy.Busboy,
   maxBytes: number,
   done: () => boolean,
 ): Promise<'ended' | 'too-large' | 'stopped'> {
-  const chunks = chunksOf(body);
   let total = 0;
   try {
     for (;;) {
@@ -280,7 +292,7 @@ function validate(
   const grantType = get('grant_type');
   if (grantType === undefined && mode === 'strict') fail('ERR_MISSING_PARAMETER', 'grant_type');
   if (grantType !== undefined && grantType !== 'password') fail('ERR_UNSUPPORTED_GRANT_TYPE');
-  const username = get('username') ?? fail('ERR_MISSING_PARAMETER', 'username');
+  const username = normalizeUsername(get('username') ?? fail('ERR_MISSING_PARAMETER', 'username'));
   const password = get('password') ?? fail('ERR_MISSING_PARAMETER', 'password');
   const scopes = parseScope(get('scope'));
 
@@ -293,6 +305,20 @@ function validate(
     ({ clientId, clientSecret } = basic);
   }
   return { grantType: grantType === undefined ? undefined : 'password', username, password, scopes, clientId, clientSecret };
+}
+
+// C0 controls (NUL included), DEL and C1 controls.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * The username policy: control characters are refused (a NUL can cut a name short in a store
+ * written in C), and the name is put in Unicode NFC, so that a composed and a decomposed "é" name
+ * the same user. Look-alike characters from other scripts are not folded: that is a policy for the
+ * app's sign-up, not for log-in.
+ */
+function normalizeUsername(username: string): string {
+  if (CONTROL.test(username)) fail('ERR_INVALID_PARAMETER', 'username');
+  return username.normalize('NFC');
 }
 
 const BASIC = /^[ \t]*basic +([A-Za-z0-9+/]+={0,2})[ \t]*$/i;

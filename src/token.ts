@@ -5,7 +5,8 @@
  * @module
  */
 import { jwtVerify, SignJWT, importPKCS8, importSPKI, type CryptoKey, type JWTPayload, type KeyObject } from 'jose';
-import { BearerError, type AuthErrorCode } from './errors.js';
+import { BearerError, asEndpointError, type AuthError, type AuthErrorCode } from './errors.js';
+import { callHook, checkTimeout } from './lib/hooks.js';
 
 /** JWS algorithms gatepass signs and verifies with. `none` is never one of them. */
 export type TokenAlgorithm =
@@ -63,9 +64,12 @@ export interface TokenOptions {
   jti?: boolean | (() => string);
   /**
    * Consulted after the signature and claims check; `true` refuses the token with `ERR_TOKEN_REVOKED`.
-   * A hook that throws makes the request fail with `ERR_HOOK_FAILED` (500), never a pass.
+   * A hook that throws makes the request fail with `ERR_HOOK_FAILED` (500), one that does not answer
+   * within `hookTimeout` with `ERR_HOOK_TIMEOUT` (503): never a pass.
    */
   isRevoked?: (claims: AccessTokenClaims) => boolean | Promise<boolean>;
+  /** Milliseconds an app hook (`isRevoked`, and the engine's hooks) may take before the request fails with 503. Default 10000. */
+  hookTimeout?: number;
 }
 
 /** What to put in an issued token besides the registered claims. */
@@ -167,6 +171,7 @@ export function createTokens(options: TokenOptions): Tokens {
   const clockTolerance = options.clockTolerance ?? 0;
   const maxTokenLength = options.maxTokenLength ?? 8192;
   const { issuer, typ, isRevoked } = options;
+  const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, 'createTokens');
   const audience = typeof options.audience === 'string' ? options.audience : options.audience && [...options.audience];
   const newJti =
     options.jti === true ? () => crypto.randomUUID() : typeof options.jti === 'function' ? options.jti : undefined;
@@ -256,12 +261,9 @@ export function createTokens(options: TokenOptions): Tokens {
       }
       const claims = payload as AccessTokenClaims;
       if (isRevoked !== undefined) {
-        let revoked: boolean;
-        try {
-          revoked = await isRevoked(claims);
-        } catch (cause) {
-          throw new BearerError('ERR_HOOK_FAILED', { cause });
-        }
+        const revoked = await callHook(() => isRevoked(claims), hookTimeout).catch((err: AuthError) => {
+          throw asEndpointError(err, BearerError);
+        });
         if (revoked) throw new BearerError('ERR_TOKEN_REVOKED');
       }
       return claims;

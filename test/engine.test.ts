@@ -2,7 +2,7 @@
 // that fail closed. Tokens are minted with jose in the test.
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { BearerError, createGatepass, type AuthErrorCode } from '../src/index.js';
+import { BearerError, TokenRequestError, createGatepass, type AuthErrorCode } from '../src/index.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 interface User {
@@ -90,6 +90,38 @@ describe('isActive', () => {
     const err = (await broken.authenticate(await bearer('johndoe')).catch((e: unknown) => e)) as BearerError;
     expect([err.code, err.status]).toEqual(['ERR_HOOK_FAILED', 500]);
     expect(await codeOf(make(async (user) => !user.disabled).authenticate(await bearer('alice')))).toBe('ERR_INACTIVE_USER');
+  });
+});
+
+describe('hook deadlines', () => {
+  it('answers 503 with Retry-After when a hook does not answer in time, and never lets the request through', async () => {
+    const slow = createGatepass<User>({
+      secret: SECRET,
+      hookTimeout: 50,
+      verifyCredentials: () => new Promise(() => {}),
+      resolveUser: () => new Promise<User>(() => {}),
+    });
+    const err = (await slow.authenticate(await bearer('johndoe')).catch((e: unknown) => e)) as BearerError;
+    expect(err).toBeInstanceOf(BearerError);
+    expect([err.code, err.status, err.headers, err.body]).toEqual([
+      'ERR_HOOK_TIMEOUT',
+      503,
+      { 'Retry-After': '1' },
+      { detail: 'Service temporarily unavailable' },
+    ]);
+    const login = await slow
+      .issueToken({ body: 'username=a&password=b', contentType: 'application/x-www-form-urlencoded' })
+      .catch((e: unknown) => e as TokenRequestError);
+    expect(login).toBeInstanceOf(TokenRequestError);
+    expect([login.code, login.status, login.body.error]).toEqual(['ERR_HOOK_TIMEOUT', 503, 'temporarily_unavailable']);
+  });
+
+  it('refuses a timeout that is not a positive number of milliseconds', () => {
+    for (const hookTimeout of [0, -1, 1.5, 2 ** 31]) {
+      expect(() => createGatepass<User>({ secret: SECRET, hookTimeout, verifyCredentials: () => null, resolveUser: () => null })).toThrow(
+        RangeError,
+      );
+    }
   });
 });
 

@@ -55,7 +55,9 @@ describe('password form parser', () => {
     await fc.assert(
       fc.asyncProperty(text, text, fc.uniqueArray(scopeToken, { maxLength: 4 }), async (username, password, scopes) => {
         const fields = { grant_type: 'password', username, password, scope: scopes.join(' ') };
-        const expected = { grantType: 'password', username, password, scopes };
+        // The username policy: NFC, and no control characters.
+        fc.pre(!/[\u0000-\u001f\u007f-\u009f]/.test(username));
+        const expected = { grantType: 'password', username: username.normalize('NFC'), password, scopes };
         const urlencoded = new URLSearchParams(fields).toString();
         await expect(
           parsePasswordForm({ body: urlencoded, contentType: 'application/x-www-form-urlencoded' }),
@@ -66,6 +68,19 @@ describe('password form parser', () => {
         await expect(
           parsePasswordForm({ body: request.body, contentType: request.headers.get('content-type') }),
         ).resolves.toMatchObject(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses any username holding a control character, NUL included', async () => {
+    const control = fc.integer({ min: 0, max: 0x9f }).filter((c) => c < 0x20 || c >= 0x7f).map((c) => String.fromCharCode(c));
+    await fc.assert(
+      fc.asyncProperty(text, control, text, async (head, bad, tail) => {
+        const body = new URLSearchParams({ username: head + bad + tail, password: 'secret' }).toString();
+        const err = await parsePasswordForm({ body, contentType: 'application/x-www-form-urlencoded' }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(TokenRequestError);
+        expect([(err as TokenRequestError).code, (err as TokenRequestError).parameter]).toEqual(['ERR_INVALID_PARAMETER', 'username']);
       }),
       { numRuns: 200 },
     );

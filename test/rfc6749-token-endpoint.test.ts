@@ -45,6 +45,15 @@ describe('§4.3.2 access token request', () => {
     });
   });
 
+  it('puts the username in Unicode NFC and refuses control characters in it', async () => {
+    expect((await parsePasswordForm(form('username=jo%CC%88rg&password=b'))).username).toBe('j\u00f6rg');
+    for (const bad of ['a%00b', 'a%0Ab', 'a%7F', 'a%C2%85']) {
+      const err = await failure(parsePasswordForm(form(`username=${bad}&password=b`)));
+      expect([err.code, err.detail]).toEqual(['ERR_INVALID_PARAMETER', 'Invalid parameter: username']);
+    }
+    expect((await parsePasswordForm(form('username=a&password=p%00w'))).password).toBe('p\u0000w');
+  });
+
   it('decodes percent-encoding and UTF-8', async () => {
     const parsed = await parsePasswordForm(form('username=j%C3%B6rg&password=p%26ss%3Dw%2Brd+x'));
     expect([parsed.username, parsed.password]).toEqual(['jörg', 'p&ss=w+rd x']);
@@ -194,6 +203,23 @@ describe('limits', () => {
     const longName = { username: 'a', password: 'b', ['n'.repeat(101)]: '1' };
     expect(await codeOf(parsePasswordForm({ fields: longName, contentType: FORM }))).toBe('ERR_FORM_LIMIT');
     expect(await codeOf(parsePasswordForm(form(`username=a&password=b&${'n'.repeat(101)}=1`)))).toBe('ERR_FORM_LIMIT');
+  });
+
+  it('answers 408 when the body does not arrive within bodyTimeout, and cancels the stream', async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>(
+      { pull: () => new Promise(() => {}), cancel: () => void (cancelled = true) },
+      { highWaterMark: 0 },
+    );
+    const err = await failure(parsePasswordForm({ body, contentType: FORM }, { limits: { bodyTimeout: 50 } }));
+    expect([err.code, err.status]).toEqual(['ERR_BODY_TIMEOUT', 408]);
+    expect(err.headers).toEqual({ 'Cache-Control': 'no-store', Pragma: 'no-cache', Connection: 'close' });
+    expect(cancelled).toBe(true);
+  });
+
+  it('asks to close the connection after refusing a body as too large', async () => {
+    const err = await failure(parsePasswordForm({ body: 'x'.repeat(70_000), contentType: FORM }));
+    expect(err.headers).toEqual({ 'Cache-Control': 'no-store', Pragma: 'no-cache', Connection: 'close' });
   });
 
   it('cancels a web stream it stops reading', async () => {

@@ -157,6 +157,17 @@ describe('§3 the WWW-Authenticate response header field', () => {
     expect(new BearerError('ERR_HOOK_FAILED').expose).toBe(false);
   });
 
+  it('prints only the name, code, status and message, and of the cause only its name and code', async () => {
+    const { inspect } = await import('node:util');
+    const cause = Object.assign(new Error('password=hunter2 for user bob'), { code: 'ECONNREFUSED' });
+    const err = new BearerError('ERR_HOOK_FAILED', { cause });
+    expect(inspect(err)).toBe('BearerError [ERR_HOOK_FAILED] 500: The server failed to process the request (cause: Error ECONNREFUSED)');
+    expect(JSON.stringify(err)).toBe(
+      '{"name":"BearerError","code":"ERR_HOOK_FAILED","status":500,"message":"The server failed to process the request"}',
+    );
+    expect(inspect(new BearerError('ERR_NOT_AUTHENTICATED'))).toBe('BearerError [ERR_NOT_AUTHENTICATED] 401: Authentication required');
+  });
+
   it('sends Retry-After with 503', () => {
     expect(new BearerError('ERR_BUSY', { retryAfter: 7 }).headers).toEqual({ 'Retry-After': '7' });
   });

@@ -263,6 +263,12 @@ describe('revocation hook', () => {
     expect(seen).toEqual(['id-1', 'id-1']);
   });
 
+  it('fails closed with a 503 when the hook does not answer in time', async () => {
+    const tokens = createTokens({ secret: SECRET, hookTimeout: 30, isRevoked: () => new Promise<boolean>(() => {}) });
+    const err = await failure(tokens.verify((await tokens.issue('johndoe')).token));
+    expect([err.code, err.status, err.headers]).toEqual(['ERR_HOOK_TIMEOUT', 503, { 'Retry-After': '1' }]);
+  });
+
   it('fails closed with a 500 when the hook throws', async () => {
     const tokens = createTokens({ secret: SECRET, isRevoked: async () => Promise.reject(new Error('redis down')) });
     const err = await failure(tokens.verify((await tokens.issue('johndoe')).token));

@@ -1,0 +1,31 @@
+import { AuthError } from '../errors.js';
+
+/**
+ * Runs an app-supplied hook within `timeoutMs`: its own AuthErrors pass; any other exception is
+ * `ERR_HOOK_FAILED` (500) and no answer in time is `ERR_HOOK_TIMEOUT` (503). Never a pass, never a 401.
+ */
+export async function callHook<T>(hook: () => T | Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    if (timeoutMs === Infinity) return;
+    timer = setTimeout(() => reject(new AuthError('ERR_HOOK_TIMEOUT')), timeoutMs);
+    // A pending check must not keep a process alive that is shutting down (Node only).
+    (timer as { unref?: () => void }).unref?.();
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(hook), deadline]);
+  } catch (cause) {
+    if (cause instanceof AuthError) throw cause;
+    throw new AuthError('ERR_HOOK_FAILED', { cause });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Checks a hook timeout option at setup. */
+export function checkTimeout(value: number, what: string): number {
+  if (value !== Infinity && (!Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1)) {
+    throw new RangeError(`${what}: hookTimeout must be a positive number of milliseconds (at most 2^31 - 1) or Infinity`);
+  }
+  return value;
+}
