@@ -247,7 +247,9 @@ export function createTokens(options: TokenOptions): Tokens {
       if (verifyKeys === undefined) await verifyKeysReady;
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, getKey, verifyOptions));
+        // One allowed algorithm: hand jose its key directly (a resolver function costs a step per call).
+        const key = verifyKeys!.size === 1 ? (verifyKeys!.get(algorithms[0]!) as CryptoKey) : getKey;
+        ({ payload } = await jwtVerify(token, key, verifyOptions));
       } catch (err) {
         throw fromJose(err);
       }
