@@ -109,9 +109,9 @@ describe('hook deadlines', () => {
       { 'Retry-After': '1' },
       { detail: 'Service temporarily unavailable' },
     ]);
-    const login = await slow
+    const login = (await slow
       .issueToken({ body: 'username=a&password=b', contentType: 'application/x-www-form-urlencoded' })
-      .catch((e: unknown) => e as TokenRequestError);
+      .catch((e: unknown) => e)) as TokenRequestError;
     expect(login).toBeInstanceOf(TokenRequestError);
     expect([login.code, login.status, login.body.error]).toEqual(['ERR_HOOK_TIMEOUT', 503, 'temporarily_unavailable']);
   });
