@@ -1,20 +1,61 @@
-import { defineConfig } from 'tsup';
+import { resolve } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    password: 'src/password.ts',
-    express: 'adapters/express.ts',
-    koa: 'adapters/koa.ts',
-    fastify: 'adapters/fastify.ts',
-    fetch: 'adapters/fetch.ts',
+type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/**
+ * The CLI reaches the core only through the package's own entries, which stay imports of the built
+ * `./index.js` and `./password.js`: the bin runs the very modules (and the one shared chunk) the
+ * library ships, with no second copy of the core. Any other core module is an error here.
+ */
+const coreThroughEntries: EsbuildPlugin = {
+  name: 'gatepass-core-through-entries',
+  setup(build) {
+    const entries = new Map([
+      [resolve('src/index.ts'), './index.js'],
+      [resolve('src/password.ts'), './password.js'],
+    ]);
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const file = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+      const entry = entries.get(file);
+      if (entry !== undefined) return { path: entry, external: true };
+      if (file.startsWith(resolve('src')) && !file.startsWith(resolve('src/cli'))) {
+        return { errors: [{ text: `the CLI must import the core through src/index.ts or src/password.ts, not ${args.path}` }] };
+      }
+      return undefined;
+    });
   },
-  format: ['esm', 'cjs'],
-  // One shared chunk per format, so every entry of a format uses the same core module.
-  splitting: true,
-  dts: true,
-  clean: true,
-  target: 'node20',
-  platform: 'neutral',
-  treeshake: true,
-});
+};
+
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/index.ts',
+      password: 'src/password.ts',
+      express: 'adapters/express.ts',
+      koa: 'adapters/koa.ts',
+      fastify: 'adapters/fastify.ts',
+      fetch: 'adapters/fetch.ts',
+    },
+    format: ['esm', 'cjs'],
+    // One shared chunk per format, so every entry of a format uses the same core module.
+    splitting: true,
+    dts: true,
+    // Both builds run at once: keep the CLI's output if this one cleans after it was written.
+    clean: ['!cli.js'],
+    target: 'node20',
+    platform: 'neutral',
+    treeshake: true,
+  },
+  {
+    // The `gatepass` bin: ESM only, its hashbang kept from the source, the core imported from the entries above.
+    entry: { cli: 'src/cli.ts' },
+    format: ['esm'],
+    dts: false,
+    clean: false,
+    target: 'node20',
+    platform: 'node',
+    removeNodeProtocol: false,
+    esbuildPlugins: [coreThroughEntries],
+  },
+]);

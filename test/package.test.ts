@@ -80,7 +80,8 @@ describe('the core stays pure', () => {
 
   it('imports no framework and no node:http anywhere in src/', () => {
     const external = new Set(files.flatMap(importsOf).filter((s) => !s.startsWith('.')));
-    expect([...external].sort()).toEqual(['@node-rs/argon2', 'busboy', 'jose', 'node:os']);
+    // node:fs, node:readline, node:util and yaml are the CLI's (src/cli.ts, src/cli/), outside the root entry's graph.
+    expect([...external].sort()).toEqual(['@node-rs/argon2', 'busboy', 'jose', 'node:fs', 'node:os', 'node:readline', 'node:util', 'yaml']);
   });
 
   it('keeps node:* and native code out of the root entry\'s import graph', () => {
