@@ -338,6 +338,9 @@ function parseBasicCredentials(header: string | null | undefined): { clientId: s
   } catch (cause) {
     throw invalid(cause);
   }
+  // Swagger UI's Authorize dialog sends `Basic Og==` (":") when no client is configured: an empty
+  // client id and secret are no client authentication at all. An empty id with a secret is refused.
+  if (text === ':') return undefined;
   const colon = text.indexOf(':');
   if (colon < 1) throw invalid();
   try {

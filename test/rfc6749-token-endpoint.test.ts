@@ -247,6 +247,11 @@ describe('§2.3.1 client credentials', () => {
     expect([parsed.clientId, parsed.clientSecret]).toEqual(['my app', 'sé:cret']);
   });
 
+  it('treats empty Basic client credentials (Swagger UI\'s "Basic Og==") as none', async () => {
+    const parsed = await parsePasswordForm(form('username=a&password=b&client_id=app', FORM, { authorization: 'Basic Og==' }));
+    expect([parsed.clientId, parsed.clientSecret]).toEqual(['app', undefined]);
+  });
+
   it('ignores a bearer Authorization header', async () => {
     const parsed = await parsePasswordForm(form('username=a&password=b', FORM, { authorization: 'Bearer abc' }));
     expect(parsed.clientId).toBeUndefined();
