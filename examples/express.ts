@@ -1,9 +1,20 @@
 // FastAPI's security tutorial on Express 5: `npm run example:express` (PORT, HOST, GATEPASS_SECRET).
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import { requireAuth, tokenEndpoint } from 'gatepass/express';
-import { address, announce, auth, itemsOf, openApiDocument, publicUser, stopOnSignal } from './tutorial.js';
+import {
+  address,
+  announce,
+  auth,
+  docsAsset,
+  docsPage,
+  itemsOf,
+  openApiDocument,
+  publicUser,
+  stopOnSignal,
+  type DocsAnswer,
+} from './tutorial.js';
 
 const app = express();
 app.disable('x-powered-by');
@@ -33,6 +44,10 @@ app.get('/status/', requireAuth(auth, { active: false }), (_req, res) => {
 app.get('/openapi.json', (_req, res) => {
   res.json(openApiDocument());
 });
+// Swagger UI, from the app itself.
+const send = (res: Response, { status, headers, body }: DocsAnswer) => res.status(status).set(headers).send(body);
+app.get('/docs', (req, res) => send(res, docsPage(req.path)));
+app.get('/docs/:file', (req, res) => send(res, docsAsset(req.params.file)));
 app.get('/healthz', (_req, res) => {
   res.json({ ok: true });
 });

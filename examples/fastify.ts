@@ -1,9 +1,20 @@
 // FastAPI's security tutorial on Fastify 5. The domain (users, engine, OpenAPI document, start and
 // stop) lives in ./tutorial.ts; this file only wires it into Fastify. Run: npx tsx examples/fastify.ts
 import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import { gatepass, requireAuth, tokenEndpoint } from 'gatepass/fastify';
-import { address, announce, auth, itemsOf, openApiDocument, publicUser, stopOnSignal } from './tutorial.js';
+import {
+  address,
+  announce,
+  auth,
+  docsAsset,
+  docsPage,
+  itemsOf,
+  openApiDocument,
+  publicUser,
+  stopOnSignal,
+  type DocsAnswer,
+} from './tutorial.js';
 
 // `/users/me` answers like `/users/me/`.
 const app = Fastify({ routerOptions: { ignoreTrailingSlash: true } });
@@ -26,6 +37,10 @@ app.get('/scoped/users/me/items/', { onRequest: requireAuth(auth, { scopes: ['me
 app.get('/status/', { onRequest: requireAuth(auth, { active: false }) }, () => ({ status: 'ok' }));
 
 app.get('/openapi.json', () => openApiDocument());
+// Swagger UI, from the app itself.
+const send = (reply: FastifyReply, { status, headers, body }: DocsAnswer) => reply.code(status).headers(headers).send(body);
+app.get('/docs', (request, reply) => send(reply, docsPage(request.url.split('?')[0]!)));
+app.get<{ Params: { file: string } }>('/docs/:file', (request, reply) => send(reply, docsAsset(request.params.file)));
 app.get('/healthz', () => ({ ok: true }));
 app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }));
 

@@ -7,7 +7,18 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { authErrorHandler, requireAuth, tokenEndpoint } from 'gatepass/fetch';
-import { address, announce, auth, itemsOf, openApiDocument, publicUser, stopOnSignal } from './tutorial.js';
+import {
+  address,
+  announce,
+  auth,
+  docsAsset,
+  docsPage,
+  itemsOf,
+  openApiDocument,
+  publicUser,
+  stopOnSignal,
+  type DocsAnswer,
+} from './tutorial.js';
 
 // Every wrapped handler gets the request, the principal ({ user, claims, scopes }) and the Hono context.
 const activeUser = requireAuth(auth);
@@ -34,6 +45,10 @@ app.get('/scoped/users/me', (c) => scopedMe(c.req.raw, c));
 app.get('/scoped/users/me/items', (c) => scopedItems(c.req.raw, c));
 app.get('/status', (c) => status(c.req.raw, c));
 app.get('/openapi.json', (c) => c.json(openApiDocument()));
+// Swagger UI, from the app itself.
+const send = ({ status, headers, body }: DocsAnswer) => new Response(body, { status, headers });
+app.get('/docs', (c) => send(docsPage(new URL(c.req.url).pathname)));
+app.get('/docs/:file', (c) => send(docsAsset(c.req.param('file'))));
 app.get('/healthz', (c) => c.json({ ok: true }));
 app.notFound((c) => c.json({ detail: 'Not Found' }, 404));
 // Whatever a handler throws becomes a JSON answer (gatepass errors as gatepass answers them, others 500).

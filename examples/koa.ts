@@ -2,9 +2,20 @@
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
-import Koa, { type Middleware } from 'koa';
+import Koa, { type Context, type Middleware } from 'koa';
 import { requireAuth, tokenEndpoint } from 'gatepass/koa';
-import { address, announce, auth, itemsOf, openApiDocument, publicUser, stopOnSignal } from './tutorial.js';
+import {
+  address,
+  announce,
+  auth,
+  docsAsset,
+  docsPage,
+  itemsOf,
+  openApiDocument,
+  publicUser,
+  stopOnSignal,
+  type DocsAnswer,
+} from './tutorial.js';
 
 const app = new Koa();
 const router = new Router();
@@ -55,6 +66,14 @@ router.get('/status', requireAuth(auth, { active: false }), (ctx) => {
 router.get('/openapi.json', (ctx) => {
   ctx.body = openApiDocument();
 });
+// Swagger UI, from the app itself.
+const send = (ctx: Context, { status, headers, body }: DocsAnswer) => {
+  ctx.set(headers);
+  ctx.status = status;
+  ctx.body = body;
+};
+router.get('/docs', (ctx) => send(ctx, docsPage(ctx.path)));
+router.get('/docs/:file', (ctx) => send(ctx, docsAsset(ctx.params.file!)));
 router.get('/healthz', (ctx) => {
   ctx.body = { ok: true };
 });

@@ -2,6 +2,9 @@
 // user store, the auth engine, the OpenAPI document, and how the app starts and stops. Each
 // examples/<adapter>.ts only wires these into its framework.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { createGatepass, type Gatepass } from 'gatepass';
 import { createPasswordHasher } from 'gatepass/password';
 
@@ -108,6 +111,9 @@ export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'gatepass tutorial', version: '1.0.0' },
+    // Relative to where this document is served: mounted under /api, the operations are /api/users/me/
+    // and the token URL is /api/token. Without it they would resolve against the host's root.
+    servers: [{ url: '.', description: 'This app, wherever it is mounted' }],
     components: {
       securitySchemes: oauth.securitySchemes,
       schemas: {
@@ -144,6 +150,80 @@ export function openApiDocument(): Record<string, unknown> {
       '/healthz': { get: { summary: 'Liveness', responses: { '200': json('Alive.', { type: 'object' }) } } },
     },
   };
+}
+
+// /docs: Swagger UI, served by the app itself from the swagger-ui-dist package (nothing from a CDN).
+// Every URL in the page is relative: at <prefix>/docs it loads <prefix>/docs/<file> and
+// <prefix>/openapi.json, and the token URL `token` resolves to <prefix>/token, wherever the app is mounted.
+
+/** An answer of the docs routes, for the framework to send as it is. */
+export interface DocsAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+const docsHtml = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>gatepass tutorial - Swagger UI</title>
+  <link rel="stylesheet" href="docs/swagger-ui.css">
+  <link rel="icon" type="image/png" href="docs/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="docs/swagger-ui-bundle.js"></script>
+  <script src="docs/swagger-initializer.js"></script>
+</body>
+</html>
+`;
+
+// A file rather than an inline script, so the page's CSP can allow scripts from the app only.
+// persistAuthorization: false keeps tokens out of localStorage; validatorUrl: null stops the badge
+// that would ask validator.swagger.io about the document.
+const docsInitializer = `window.ui = SwaggerUIBundle({
+  url: 'openapi.json',
+  dom_id: '#swagger-ui',
+  layout: 'BaseLayout',
+  presets: [SwaggerUIBundle.presets.apis],
+  deepLinking: true,
+  persistAuthorization: false,
+  validatorUrl: null,
+});
+`;
+
+const docsCsp = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+
+const swaggerUiDist = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const docsFiles: Record<string, { type: string; body?: string | Buffer }> = {
+  'swagger-ui.css': { type: 'text/css; charset=utf-8' },
+  'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8' },
+  'favicon-32x32.png': { type: 'image/png' },
+  'swagger-initializer.js': { type: 'text/javascript; charset=utf-8', body: docsInitializer },
+};
+
+/**
+ * `GET /docs`, given the request's path: the Swagger UI page. `/docs/` redirects to `../docs`, since
+ * the page's relative URLs only resolve from `/docs`.
+ */
+export function docsPage(requestPath: string): DocsAnswer {
+  if (requestPath.endsWith('/')) return { status: 308, headers: { Location: '../docs' }, body: '' };
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': docsCsp },
+    body: docsHtml,
+  };
+}
+
+/** `GET /docs/:file`: one of the few swagger-ui-dist files the page loads (read once), or a JSON 404. */
+export function docsAsset(name: string): DocsAnswer {
+  const file = Object.hasOwn(docsFiles, name) ? docsFiles[name] : undefined;
+  if (file === undefined) {
+    return { status: 404, headers: { 'Content-Type': 'application/json' }, body: '{"detail":"Not Found"}' };
+  }
+  file.body ??= readFileSync(path.join(swaggerUiDist, name));
+  return { status: 200, headers: { 'Content-Type': file.type, 'Cache-Control': 'public, max-age=3600' }, body: file.body };
 }
 
 /** Where to listen: PORT (default 8000, 0 for any free port) and HOST (default 127.0.0.1). */
