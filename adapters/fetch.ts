@@ -1,6 +1,8 @@
 /**
- * The fetch adapter: wrappers for `(request: Request) => Response` handlers, for any runtime with the
- * Web APIs (Hono, Bun, Deno, workers, `node:http` through `@hono/node-server`). It uses nothing else.
+ * The fetch adapter: wrappers for `(request: Request) => Response` handlers, on any runtime with the
+ * Web APIs and Node's `stream` module, which the core's form parser (busboy) uses: Node (through
+ * `@hono/node-server`), Bun, Deno, Hono on those, Next.js route handlers. The adapter itself uses Web
+ * APIs only.
  *
  * @module
  */

@@ -194,6 +194,18 @@ export interface TokenErrorBody {
   detail: string;
 }
 
+/** What `JSON.stringify` writes for an {@link AuthError}: never its `cause` or stack. */
+export interface AuthErrorJSON {
+  /** The class name. */
+  name: string;
+  /** The stable code. */
+  code: AuthErrorCode;
+  /** The HTTP status. */
+  status: number;
+  /** The fixed message. */
+  message: string;
+}
+
 /** Options accepted by the error constructors. */
 export interface AuthErrorOptions {
   /** The underlying error (a `jose` error, a hook's exception). Kept as `cause`, never rendered. */
@@ -308,7 +320,7 @@ export class AuthError extends Error {
   }
 
   /** The error as JSON-friendly data for structured logs: no `cause`, no stack. */
-  toJSON(): { name: string; code: AuthErrorCode; status: number; message: string } {
+  toJSON(): AuthErrorJSON {
     return { name: this.name, code: this.code, status: this.status, message: this.message };
   }
 

@@ -23,6 +23,7 @@ export {
   BearerError,
   TokenRequestError,
   type AuthErrorCode,
+  type AuthErrorJSON,
   type AuthErrorOptions,
   type OAuthErrorCode,
   type ResourceErrorBody,

@@ -296,12 +296,13 @@ export interface TokenResponse {
 }
 
 /** The headers RFC 6749 §5.1 requires on a token response. */
-export interface TokenResponseHeaders {
+// A type alias, not an interface: it then fits where a `Record<string, string>` (a `HeadersInit`) is expected.
+export type TokenResponseHeaders = {
   /** `no-store`: no cache may keep the token. */
   readonly 'Cache-Control': 'no-store';
   /** `no-cache`, for HTTP/1.0 caches. */
   readonly Pragma: 'no-cache';
-}
+};
 
 /**
  * Builds the token endpoint's 200 answer (RFC 6749 §5.1): the body, and `Cache-Control: no-store`
