@@ -6,7 +6,7 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { AuthError, type BodyInput, type CredentialSources, type Gatepass, type GatepassUser, type Principal } from '../src/index.js';
+import { AuthError, TokenRequestError, type BodyInput, type CredentialSources, type Gatepass, type GatepassUser, type Principal } from '../src/index.js';
 import type { TokenResponse } from '../src/index.js';
 import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/lib/adapter-options.js';
 import { METHOD_NOT_ALLOWED, httpAnswer } from '../src/lib/http-answer.js';
@@ -147,6 +147,12 @@ export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptio
   return async function gatepassTokenRoute(fastify) {
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    // Fastify refuses a media type it cannot parse (`;;;`) before any parser runs: answer it as the
+    // core answers any other non-form body. Everything else goes on to the app's error handler.
+    fastify.setErrorHandler(function gatepassTokenErrors(error, _request, reply) {
+      if ((error as { code?: unknown }).code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') throw error;
+      return refuse(reply, new TokenRequestError('ERR_CONTENT_TYPE'), forwardErrors);
+    });
     fastify.post('/', gatepassTokenEndpoint);
     const others = fastify.supportedMethods.filter((method) => method !== 'POST');
     fastify.route({ method: others, url: '/', handler: gatepassMethodNotAllowed });

@@ -314,6 +314,10 @@ export function tokenRouteCases(send: Send, me: { path: string; body: unknown })
     await expectAnswer(await send('/token', json(JSON.stringify(LOGIN))), 400, NOT_A_FORM, { 'cache-control': 'no-store' });
     await expectAnswer(await send('/token', json('{"username":')), 400, NOT_A_FORM);
     await expectAnswer(await send('/token', { method: 'POST', body: '<a/>', headers: { 'content-type': 'application/xml' } }), 400, NOT_A_FORM);
+    // A media type that does not even parse: gatepass's answer, not the framework's 415.
+    await expectAnswer(await send('/token', { method: 'POST', body: 'x', headers: { 'content-type': ';;;' } }), 400, NOT_A_FORM, {
+      'cache-control': 'no-store',
+    });
   });
 
   it('answers wrong credentials and the strict grant type as the core says', async () => {
