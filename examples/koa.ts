@@ -38,6 +38,16 @@ app.use(async (ctx, next) => {
   }
 });
 
+// Koa logs every error by default, a client's malformed HTTP or cut-short body included, with a stack:
+// log only what is the server's fault.
+app.on('error', (err: Error & { status?: unknown; code?: unknown }) => {
+  const clientFault =
+    (typeof err.status === 'number' && err.status < 500) ||
+    (typeof err.code === 'string' && /^(HPE_|ECONNRESET$|EPIPE$|ECONNABORTED$)/.test(err.code)) ||
+    err.message === 'aborted';
+  if (!clientFault) console.error(err);
+});
+
 // A POST route runs first and answers, so this only sees the other methods.
 const methodNotAllowed: Middleware = (ctx) => {
   ctx.status = 405;
