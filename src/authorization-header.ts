@@ -34,8 +34,17 @@ export interface TokenLocations {
 const SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-// RFC 9110 §5.6.3 OWS at either end.
-const SURROUNDING_OWS = /^[ \t]+|[ \t]+$/g;
+/**
+ * Trims RFC 9110 §5.6.3 OWS (spaces and tabs) at either end. A loop, not a regex: `/[ \t]+$/` backtracks
+ * quadratically over a long run of spaces inside the value, a CPU cost any client could impose.
+ */
+function trimOws(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value[start] === ' ' || value[start] === '\t')) start++;
+  while (end > start && (value[end - 1] === ' ' || value[end - 1] === '\t')) end--;
+  return value.slice(start, end);
+}
 
 /**
  * Reads the bearer token from an `Authorization` header value.
@@ -63,7 +72,7 @@ export function parseAuthorizationHeader(header: string | readonly string[] | nu
     if (header.length > 1) throw new BearerError('ERR_BEARER_INVALID_REQUEST');
     return parseAuthorizationHeader(header[0]);
   }
-  const value = header.replace(SURROUNDING_OWS, '');
+  const value = trimOws(header);
   const scheme = SCHEME.exec(value)?.[0];
   if (scheme === undefined || scheme.toLowerCase() !== 'bearer') return undefined;
   const rest = value.slice(scheme.length);
@@ -102,11 +111,19 @@ export function findBearerToken(sources: CredentialSources, locations: TokenLoca
     if (value !== undefined) found.push(checkToken(value));
   }
   if (locations.query !== undefined && sources.url) {
-    const values = new URL(sources.url, 'http://localhost').searchParams.getAll(locations.query);
-    for (const value of values) found.push(checkToken(value));
+    for (const value of queryOf(sources.url).getAll(locations.query)) found.push(checkToken(value));
   }
   if (found.length > 1) throw new BearerError('ERR_BEARER_INVALID_REQUEST');
   return found[0];
+}
+
+/** The query of a request URL. Only the text after `?` is read: a path no URL parser accepts cannot throw. */
+function queryOf(url: string | URL): URLSearchParams {
+  if (typeof url !== 'string') return url.searchParams;
+  const mark = url.indexOf('?');
+  if (mark === -1) return new URLSearchParams();
+  const hash = url.indexOf('#', mark);
+  return new URLSearchParams(url.slice(mark + 1, hash === -1 ? undefined : hash));
 }
 
 function checkToken(value: string): string {

@@ -5,10 +5,10 @@
  * @module
  */
 import { findBearerToken, type CredentialSources, type TokenLocations } from './authorization-header.js';
-import { AuthError, BearerError, TokenRequestError, asEndpointError } from './errors.js';
+import { AuthError, BearerError, TokenRequestError, asEndpointError, thrownBy, type AuthErrorCode, type AuthErrorOptions } from './errors.js';
 import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
 import { parsePasswordForm, type FormLimits, type PasswordForm, type PasswordFormRequest } from './password-form.js';
-import { callHook, checkTimeout } from './lib/hooks.js';
+import { callHook, checkTimeout, hookFailure } from './lib/hooks.js';
 import { checkScopeNames, grantScopes, requireScopes, type ScopeDescriptions } from './scopes.js';
 import { createTokens, tokenResponse, type AccessTokenClaims, type TokenOptions, type TokenResponse, type Tokens } from './token.js';
 
@@ -47,8 +47,9 @@ export interface GatepassOptions<User> extends TokenOptions {
    * Checks a login at the token endpoint: the user for these credentials, or `null` when the username
    * or password is wrong (`invalid_grant`). Verify passwords with `verifyUser` from
    * `gatepass/password` so an unknown user costs what a wrong password costs. Throw a
-   * {@link TokenRequestError} (e.g. `ERR_INVALID_CLIENT`) to refuse otherwise; any other exception
-   * becomes `ERR_HOOK_FAILED` (500), and no answer within `hookTimeout` `ERR_HOOK_TIMEOUT` (503).
+   * {@link TokenRequestError} (e.g. `ERR_INVALID_CLIENT`) to refuse otherwise; any other exception, or
+   * a result that is not a {@link Login}, becomes `ERR_HOOK_FAILED` (500), and no answer within
+   * `hookTimeout` `ERR_HOOK_TIMEOUT` (503). See `onError` to log them.
    */
   verifyCredentials: (form: PasswordForm) => Login | null | undefined | Promise<Login | null | undefined>;
   /**
@@ -66,6 +67,19 @@ export interface GatepassOptions<User> extends TokenOptions {
   tokenLocations?: TokenLocations;
   /** Limits on token request bodies. */
   formLimits?: FormLimits;
+  /**
+   * Called with every 5xx answer (a hook that threw or timed out, a full hashing queue), so that the
+   * app can log it. `thrown` is what the hook threw (`undefined` for a timeout or a full queue): it is
+   * handed over here and nowhere else, never as the error's `cause`, so that no logger or serializer
+   * that walks `cause` chains prints the app's own data by accident. gatepass itself never logs, and
+   * the client only ever sees the fixed answer. An exception thrown here is ignored.
+   *
+   * @example
+   * ```ts
+   * onError: (error, thrown) => logger.error({ code: error.code, status: error.status, err: thrown }),
+   * ```
+   */
+  onError?: (error: AuthError, thrown: unknown) => void;
 }
 
 /** What a protected route requires. */
@@ -125,6 +139,24 @@ export interface Gatepass<User> {
 }
 
 /**
+ * Fails closed on a `Login` that is not one: a scope list given as a string would otherwise be
+ * searched by substring, and a missing subject would throw from deep inside token issuing.
+ */
+function checkLogin(login: Login): void {
+  const problem =
+    typeof login !== 'object'
+      ? 'a Login object or null'
+      : typeof login.subject !== 'string' || login.subject === ''
+        ? 'a non-empty string subject'
+        : login.scopes !== undefined && (!Array.isArray(login.scopes) || !login.scopes.every((s) => typeof s === 'string'))
+          ? 'scopes as an array of strings'
+          : login.claims !== undefined && (typeof login.claims !== 'object' || login.claims === null || Array.isArray(login.claims))
+            ? 'claims as an object'
+            : undefined;
+  if (problem !== undefined) throw hookFailure(new TypeError(`verifyCredentials must return ${problem}`));
+}
+
+/**
  * Creates the auth engine: FastAPI's security tutorial as one object.
  *
  * @throws `TypeError`/`RangeError` at creation for bad options (see {@link createTokens}).
@@ -153,7 +185,7 @@ export interface Gatepass<User> {
  * ```
  */
 export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<User> {
-  const { verifyCredentials, resolveUser, isActive, tokenLocations, formLimits } = options;
+  const { verifyCredentials, resolveUser, isActive, tokenLocations, formLimits, onError } = options;
   if (typeof verifyCredentials !== 'function' || typeof resolveUser !== 'function') {
     throw new TypeError('createGatepass: verifyCredentials and resolveUser are required functions');
   }
@@ -161,6 +193,20 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
   checkScopeNames(Object.keys(declared), 'createGatepass: scopes');
   const tokens = createTokens(options);
   const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, 'createGatepass');
+
+  /** The error as its endpoint answers it, reported to `onError` when it is the server's fault. */
+  function answer<T extends AuthError>(err: unknown, Kind: new (code: AuthErrorCode, options?: AuthErrorOptions) => T): unknown {
+    if (!(err instanceof AuthError)) return err;
+    const endpointError = asEndpointError(err, Kind);
+    if (endpointError.status >= 500 && onError !== undefined) {
+      try {
+        onError(endpointError, thrownBy.get(endpointError));
+      } catch {
+        // A failing logger must not change the answer.
+      }
+    }
+    return endpointError;
+  }
 
   async function check(request: CredentialSources, requirement: Requirement, optional: boolean): Promise<Principal<User> | null> {
     try {
@@ -179,7 +225,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
       if (requirement.scopes !== undefined) requireScopes(scopes, requirement.scopes);
       return { user, claims, scopes };
     } catch (err) {
-      throw err instanceof AuthError ? asEndpointError(err, BearerError) : err;
+      throw answer(err, BearerError);
     }
   }
 
@@ -203,6 +249,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
         grantScopes(form.scopes, declared);
         const login = await callHook(() => verifyCredentials(form), hookTimeout);
         if (login === null || login === undefined) throw new TokenRequestError('ERR_INVALID_GRANT');
+        checkLogin(login);
         const granted = grantScopes(form.scopes, declared, login.scopes ?? []);
         const issued = await tokens.issue(
           login.subject,
@@ -210,7 +257,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
         );
         return tokenResponse(issued, form.scopes);
       } catch (err) {
-        throw err instanceof AuthError ? asEndpointError(err, TokenRequestError) : err;
+        throw answer(err, TokenRequestError);
       }
     },
 

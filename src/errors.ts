@@ -412,6 +412,15 @@ export class TokenRequestError extends AuthError {
 }
 
 /**
+ * What an app hook threw, for the errors that stand for it (`ERR_HOOK_FAILED`). It is kept here, not
+ * as `cause`, because loggers and serializers walk `cause` chains, and a hook's exception is the app's
+ * own data (a connection string, a query). The engine hands it to `onError`.
+ *
+ * @internal
+ */
+export const thrownBy = new WeakMap<AuthError, unknown>();
+
+/**
  * Re-creates `err` as a {@link BearerError} or {@link TokenRequestError}, keeping its code and fields,
  * so an error raised by a shared helper renders the way its endpoint answers.
  *
@@ -427,5 +436,7 @@ export function asEndpointError<T extends AuthError>(
   if (err.scopes !== undefined) options.scopes = err.scopes;
   if (err.parameter !== undefined) options.parameter = err.parameter;
   if (err.retryAfter !== undefined) options.retryAfter = err.retryAfter;
-  return new Kind(err.code, options);
+  const converted = new Kind(err.code, options);
+  if (thrownBy.has(err)) thrownBy.set(converted, thrownBy.get(err));
+  return converted;
 }

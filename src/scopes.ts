@@ -75,7 +75,10 @@ export function grantScopes(
   for (const scope of requested) {
     if (!Object.hasOwn(declared, scope)) throw new TokenRequestError('ERR_INVALID_SCOPE');
   }
-  return allowed === undefined ? [...requested] : requested.filter((scope) => allowed.includes(scope));
+  if (allowed === undefined) return [...requested];
+  // Membership in a set of whole scope names: never a substring match, whatever `allowed` is.
+  const mayHold = new Set<unknown>(Array.isArray(allowed) ? allowed : []);
+  return requested.filter((scope) => mayHold.has(scope));
 }
 
 /**

@@ -24,6 +24,8 @@ export type TokenAlgorithm =
   | 'ES512'
   | 'EdDSA';
 
+const ALGORITHMS: readonly string[] = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] satisfies TokenAlgorithm[];
+
 /** A key: an imported `CryptoKey`/`KeyObject`, or a PEM string (PKCS#8 private, SPKI public). */
 export type KeyInput = CryptoKey | KeyObject | string;
 
@@ -177,6 +179,9 @@ export function createTokens(options: TokenOptions): Tokens {
     options.jti === true ? () => crypto.randomUUID() : typeof options.jti === 'function' ? options.jti : undefined;
 
   if (algorithms.length === 0) throw new TypeError('createTokens: algorithms must not be empty');
+  for (const alg of [algorithm, ...algorithms]) {
+    if (!ALGORITHMS.includes(alg)) throw new TypeError(`createTokens: ${JSON.stringify(alg)} is not a supported algorithm`);
+  }
   if (!Number.isInteger(expiresIn) || expiresIn <= 0) throw new RangeError('createTokens: expiresIn must be a positive integer');
   const hmac = options.secret !== undefined;
   if (hmac === (options.privateKey !== undefined || options.publicKey !== undefined)) {

@@ -75,8 +75,34 @@ describe('authenticate', () => {
     const err = (await auth.authenticate(await bearer('boom')).catch((e: unknown) => e)) as BearerError;
     expect(err).toBeInstanceOf(BearerError);
     expect([err.code, err.status, err.body, err.headers]).toEqual(['ERR_HOOK_FAILED', 500, { detail: 'Internal Server Error' }, {}]);
-    expect((err.cause as Error).message).toBe('lookup failed');
+    // The hook's own exception is not the cause: loggers walk cause chains (see onError below).
+    expect(err.cause).toBeUndefined();
     expect(await codeOf(auth.authenticate(await bearer('refused')))).toBe('ERR_TOKEN_REVOKED');
+  });
+});
+
+describe('onError', () => {
+  it('receives every 5xx answer with what the hook threw, and only 5xx answers', async () => {
+    const seen: Array<[string, unknown]> = [];
+    const observed = createGatepass<User>({
+      secret: SECRET,
+      hookTimeout: 50,
+      verifyCredentials: () => new Promise(() => {}),
+      resolveUser: (claims) => {
+        if (claims.sub === 'boom') throw new Error('lookup failed');
+        return users.get(claims.sub);
+      },
+      onError: (error, thrown) => {
+        seen.push([error.code, thrown]);
+        throw new Error('a broken logger changes nothing');
+      },
+    });
+    expect(await codeOf(observed.authenticate(await bearer('boom')))).toBe('ERR_HOOK_FAILED');
+    await observed.authenticate({}).catch(() => {});
+    await observed.issueToken({ body: 'username=a&password=b', contentType: 'application/x-www-form-urlencoded' }).catch(() => {});
+    expect(seen.map(([code]) => code)).toEqual(['ERR_HOOK_FAILED', 'ERR_HOOK_TIMEOUT']);
+    expect((seen[0]![1] as Error).message).toBe('lookup failed');
+    expect(seen[1]![1]).toBeUndefined();
   });
 });
 

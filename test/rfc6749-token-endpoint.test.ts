@@ -344,8 +344,29 @@ describe('the engine at the token endpoint', () => {
     const err = await failure(auth.issueToken(request('username=broken&password=secret')));
     expect([err.code, err.status]).toEqual(['ERR_HOOK_FAILED', 500]);
     expect(err.body).toEqual({ error: 'server_error', error_description: 'The server failed to process the request', detail: 'Internal Server Error' });
-    expect((err.cause as Error).message).toBe('database is down');
+    expect(err.cause).toBeUndefined();
     expect(await codeOf(auth.issueToken(request('username=client&password=secret')))).toBe('ERR_INVALID_CLIENT');
+  });
+
+  it.each([
+    ['an empty subject', { subject: '' }],
+    ['a numeric subject', { subject: 42 }],
+    ['scopes as a string (never searched by substring)', { subject: 'johndoe', scopes: 'me admin' }],
+    ['scopes holding a non-string', { subject: 'johndoe', scopes: ['me', 1] }],
+    ['claims that are not an object', { subject: 'johndoe', claims: 'x' }],
+    ['a string instead of a Login', 'johndoe'],
+  ])('fails closed (500) when verifyCredentials returns %s', async (_name, login) => {
+    const thrown: unknown[] = [];
+    const odd = createGatepass({
+      secret: 'a-test-secret-that-is-at-least-32-bytes-long',
+      scopes,
+      verifyCredentials: () => login as never,
+      resolveUser: () => null,
+      onError: (_error, exception) => thrown.push(exception),
+    });
+    const err = await failure(odd.issueToken(request('username=johndoe&password=secret&scope=me')));
+    expect([err.code, err.status]).toEqual(['ERR_HOOK_FAILED', 500]);
+    expect(thrown[0]).toBeInstanceOf(TypeError);
   });
 
   it('validates its options at creation', () => {

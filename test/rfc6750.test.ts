@@ -89,6 +89,13 @@ describe('§2.2 / §2.3 other token locations (opt-in)', () => {
     expect(codeOf(() => findBearerToken(cookies, { cookie: 'access_token' }))).toBe('ERR_BEARER_INVALID_REQUEST');
   });
 
+  it('reads the query of any request target without a URL parser, so none can throw', () => {
+    for (const url of ['//[', '/\\[', '//a b/', 'http://[', '/x?access_token=abc#frag']) {
+      expect(() => findBearerToken({ url }, { query: 'access_token' })).not.toThrow();
+    }
+    expect(findBearerToken({ url: '//[?access_token=abc#frag' }, { query: 'access_token' })).toBe('abc');
+  });
+
   it('holds cookie and query tokens to the b64token grammar too', () => {
     expect(codeOf(() => findBearerToken({ cookie: 'access_token=a,b' }, { cookie: 'access_token' }))).toBe('ERR_TOKEN_MALFORMED');
     expect(codeOf(() => findBearerToken({ url: '/?access_token=a%20b' }, { query: 'access_token' }))).toBe('ERR_TOKEN_MALFORMED');

@@ -1,8 +1,9 @@
-import { AuthError } from '../errors.js';
+import { AuthError, thrownBy } from '../errors.js';
 
 /**
  * Runs an app-supplied hook within `timeoutMs`: its own AuthErrors pass; any other exception is
  * `ERR_HOOK_FAILED` (500) and no answer in time is `ERR_HOOK_TIMEOUT` (503). Never a pass, never a 401.
+ * The exception is not the error's `cause` (see `thrownBy`).
  */
 export async function callHook<T>(hook: () => T | Promise<T>, timeoutMs: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -16,10 +17,17 @@ export async function callHook<T>(hook: () => T | Promise<T>, timeoutMs: number)
     return await Promise.race([Promise.resolve().then(hook), deadline]);
   } catch (cause) {
     if (cause instanceof AuthError) throw cause;
-    throw new AuthError('ERR_HOOK_FAILED', { cause });
+    throw hookFailure(cause);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `ERR_HOOK_FAILED` for what a hook threw, kept aside for `onError` rather than as `cause`. */
+export function hookFailure(thrown: unknown): AuthError {
+  const err = new AuthError('ERR_HOOK_FAILED');
+  thrownBy.set(err, thrown);
+  return err;
 }
 
 /** Checks a hook timeout option at setup. */
