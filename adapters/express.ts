@@ -65,7 +65,7 @@ function formOf(req: Request): PasswordFormRequest {
  *
  * @example
  * ```ts
- * app.get('/users/me/', requireAuth(auth, { scopes: ['me'] }), (req, res) => res.json(req.user));
+ * app.get('/users/me/', requireAuth(auth, { scopes: ['me'] }), (req, res) => res.json({ username: req.auth!.claims.sub }));
  * ```
  */
 export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions = {}): RequestHandler {

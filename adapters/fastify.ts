@@ -81,7 +81,7 @@ export default gatepass;
  *
  * @example
  * ```ts
- * app.get('/users/me/', { onRequest: requireAuth(auth, { scopes: ['me'] }) }, (request) => request.user);
+ * app.get('/users/me/', { onRequest: requireAuth(auth, { scopes: ['me'] }) }, (request) => ({ username: request.auth!.claims.sub }));
  * ```
  */
 export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions = {}): onRequestAsyncHookHandler {
@@ -166,7 +166,7 @@ export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptio
  * @example
  * ```ts
  * app.setErrorHandler(authErrorHandler);
- * app.get('/users/me/', { onRequest: requireAuth(auth, { forwardErrors: true }) }, (request) => request.user);
+ * app.get('/users/me/', { onRequest: requireAuth(auth, { forwardErrors: true }) }, (request) => ({ username: request.auth!.claims.sub }));
  * ```
  */
 export function authErrorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply): void {

@@ -50,7 +50,7 @@ function checkHandler(handler: unknown): void {
  * ```ts
  * import { requireAuth } from 'gatepass/fetch';
  *
- * const me = requireAuth(auth, { scopes: ['me'] })((request, { user }) => Response.json(user));
+ * const me = requireAuth(auth, { scopes: ['me'] })((request, { claims }) => Response.json({ username: claims.sub }));
  * app.get('/users/me/', (c) => me(c.req.raw)); // Hono; or export default { fetch: me }
  * ```
  */
@@ -134,7 +134,7 @@ export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptio
  * import { authErrorHandler, requireAuth } from 'gatepass/fetch';
  *
  * app.onError(authErrorHandler); // Hono
- * const me = requireAuth(auth, { forwardErrors: true })((request, { user }) => Response.json(user));
+ * const me = requireAuth(auth, { forwardErrors: true })((request, { claims }) => Response.json({ username: claims.sub }));
  * ```
  */
 export function authErrorHandler(err: unknown): Response {

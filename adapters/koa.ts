@@ -74,7 +74,7 @@ function admit(ctx: Context, principal: Principal<GatepassUser> | null): void {
  * @example
  * ```ts
  * router.get('/users/me/', requireAuth(auth, { scopes: ['me'] }), (ctx) => {
- *   ctx.body = ctx.state.user;
+ *   ctx.body = { username: ctx.state.auth!.claims.sub };
  * });
  * ```
  */
