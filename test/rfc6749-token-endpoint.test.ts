@@ -9,19 +9,13 @@ import {
   type AuthErrorCode,
   type PasswordFormRequest,
 } from '../src/index.js';
+import { rejection } from './support/rejection.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
 const form = (body: string, contentType = FORM, extra: Partial<PasswordFormRequest> = {}) => ({ body, contentType, ...extra });
 
-async function failure(parse: Promise<unknown>): Promise<TokenRequestError> {
-  const err = await parse.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TokenRequestError);
-  return err as TokenRequestError;
-}
+const failure = (parse: Promise<unknown>): Promise<TokenRequestError> => rejection(parse, TokenRequestError);
 const codeOf = async (parse: Promise<unknown>): Promise<AuthErrorCode> => (await failure(parse)).code;
 
 /** A multipart body as a browser's FormData would send it. */

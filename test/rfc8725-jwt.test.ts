@@ -4,6 +4,7 @@ import { errors, exportSPKI, generateKeyPair, SignJWT, decodeProtectedHeader, de
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BearerError, createTokens, tokenResponse, type AuthErrorCode } from '../src/index.js';
+import { rejection } from './support/rejection.js';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';
 const key = new TextEncoder().encode(SECRET);
@@ -22,14 +23,7 @@ function mint(payload: JWTPayload, header: Record<string, unknown> = {}, secret:
   return new SignJWT(payload).setProtectedHeader({ alg: 'HS256', ...header }).sign(secret);
 }
 
-async function failure(verify: Promise<unknown>): Promise<BearerError> {
-  const err = await verify.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BearerError);
-  return err as BearerError;
-}
+const failure = (verify: Promise<unknown>): Promise<BearerError> => rejection(verify, BearerError);
 
 async function codeOf(verify: Promise<unknown>): Promise<AuthErrorCode> {
   const err = await failure(verify);
