@@ -7,14 +7,17 @@ import { AuthError, thrownBy } from '../errors.js';
  */
 export async function callHook<T>(hook: () => T | Promise<T>, timeoutMs: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    if (timeoutMs === Infinity) return;
-    timer = setTimeout(() => reject(new AuthError('ERR_HOOK_TIMEOUT')), timeoutMs);
-    // A pending check must not keep a process alive that is shutting down (Node only).
-    (timer as { unref?: () => void }).unref?.();
-  });
   try {
-    return await Promise.race([Promise.resolve().then(hook), deadline]);
+    const result = hook();
+    // Only a pending promise can hang: a hook that answered at once (a Map lookup, a flag) needs no
+    // deadline, and the protected-route path arms no timer for it.
+    if (timeoutMs === Infinity || typeof (result as { then?: unknown } | null)?.then !== 'function') return await result;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AuthError('ERR_HOOK_TIMEOUT')), timeoutMs);
+      // A pending check must not keep a process alive that is shutting down (Node only).
+      (timer as { unref?: () => void }).unref?.();
+    });
+    return await Promise.race([result, deadline]);
   } catch (cause) {
     if (cause instanceof AuthError) throw cause;
     throw hookFailure(cause);
