@@ -179,15 +179,13 @@ export function createTokens(options: TokenOptions): Tokens {
     options.jti === true ? () => crypto.randomUUID() : typeof options.jti === 'function' ? options.jti : undefined;
 
   if (algorithms.length === 0) throw new TypeError('createTokens: algorithms must not be empty');
-  for (const alg of [algorithm, ...algorithms]) {
-    if (!ALGORITHMS.includes(alg)) throw new TypeError(`createTokens: ${JSON.stringify(alg)} is not a supported algorithm`);
-  }
   if (!Number.isInteger(expiresIn) || expiresIn <= 0) throw new RangeError('createTokens: expiresIn must be a positive integer');
   const hmac = options.secret !== undefined;
   if (hmac === (options.privateKey !== undefined || options.publicKey !== undefined)) {
     throw new TypeError('createTokens: give either secret (HS*) or privateKey/publicKey');
   }
   for (const alg of [algorithm, ...algorithms]) {
+    if (!ALGORITHMS.includes(alg)) throw new TypeError(`createTokens: ${JSON.stringify(alg)} is not a supported algorithm`);
     if (isHmac(alg) !== hmac) throw new TypeError(`createTokens: ${alg} does not fit a ${hmac ? 'secret' : 'key pair'}`);
   }
 
@@ -209,14 +207,18 @@ export function createTokens(options: TokenOptions): Tokens {
     return use === 'sign' ? importPKCS8(key, alg) : importSPKI(key, alg);
   };
   const signingKey = importKey(algorithm, 'sign');
-  let verifyKeys: ReadonlyMap<string, CryptoKey | KeyObject> | undefined;
-  const verifyKeysReady = Promise.all(algorithms.map(async (alg) => [alg, await importKey(alg, 'verify')] as const)).then(
-    (entries) => (verifyKeys = new Map(entries)),
+  // What jose verifies with, decided once the keys are imported: the key itself when one algorithm is
+  // allowed, else a lookup by the token's `alg` (a resolver function costs jose a step per call).
+  let verifyKey: CryptoKey | KeyObject | ((header: { alg?: string }) => CryptoKey) | undefined;
+  const verifyKeyReady = Promise.all(algorithms.map(async (alg) => [alg, await importKey(alg, 'verify')] as const)).then(
+    (entries) => {
+      const keys = new Map<string, CryptoKey | KeyObject>(entries);
+      verifyKey = keys.size === 1 ? entries[0]![1] : (header) => keys.get(header.alg ?? '') as CryptoKey;
+    },
   );
   // A bad key surfaces on first use (as itself, not as a 401); keep it from being reported as unhandled at setup.
   signingKey.catch(() => {});
-  verifyKeysReady.catch(() => {});
-  const getKey = (header: { alg?: string }): CryptoKey | KeyObject => verifyKeys?.get(header.alg ?? '') as CryptoKey;
+  verifyKeyReady.catch(() => {});
   const verifyOptions = {
     algorithms,
     clockTolerance,
@@ -249,12 +251,11 @@ export function createTokens(options: TokenOptions): Tokens {
       const segments = COMPACT_JWS.exec(token);
       if (segments === null || !segments.slice(1).every(isCanonical)) throw new BearerError('ERR_TOKEN_MALFORMED');
 
-      if (verifyKeys === undefined) await verifyKeysReady;
+      if (verifyKey === undefined) await verifyKeyReady;
       let payload: JWTPayload;
       try {
-        // One allowed algorithm: hand jose its key directly (a resolver function costs a step per call).
-        const key = verifyKeys!.size === 1 ? (verifyKeys!.get(algorithms[0]!) as CryptoKey) : getKey;
-        ({ payload } = await jwtVerify(token, key, verifyOptions));
+        // A key or a key lookup: jose takes either (the cast only picks one of its overloads).
+        ({ payload } = await jwtVerify(token, verifyKey as CryptoKey, verifyOptions));
       } catch (err) {
         throw fromJose(err);
       }
