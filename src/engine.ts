@@ -7,10 +7,11 @@
 import { findBearerToken, type CredentialSources, type TokenLocations } from './authorization-header.js';
 import { AuthError, BearerError, TokenRequestError, asEndpointError, thrownBy, type AuthErrorCode, type AuthErrorOptions } from './errors.js';
 import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
-import { parsePasswordForm, type FormLimits, type PasswordForm, type PasswordFormRequest } from './password-form.js';
+import { FORM_LIMIT_NAMES, parsePasswordForm, type FormLimits, type PasswordForm, type PasswordFormRequest } from './password-form.js';
 import { callHook, checkTimeout, hookFailure } from './lib/hooks.js';
+import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 import { checkScopeNames, grantScopes, requireScopes, type ScopeDescriptions } from './scopes.js';
-import { createTokens, tokenResponse, type AccessTokenClaims, type TokenOptions, type TokenResponse, type Tokens } from './token.js';
+import { buildTokens, tokenResponse, TOKEN_OPTION_NAMES, type AccessTokenClaims, type TokenOptions, type TokenResponse, type Tokens } from './token.js';
 
 /**
  * The user type the adapters put on requests (`req.user`, `ctx.state.user`, `request.user`). Empty
@@ -80,6 +81,48 @@ export interface GatepassOptions<User> extends TokenOptions {
    * ```
    */
   onError?: (error: AuthError, thrown: unknown) => void;
+}
+
+const OPTION_NAMES = {
+  ...TOKEN_OPTION_NAMES,
+  scopes: true,
+  verifyCredentials: true,
+  resolveUser: true,
+  isActive: true,
+  tokenLocations: true,
+  formLimits: true,
+  onError: true,
+} as const satisfies Record<keyof GatepassOptions<unknown>, true>;
+
+const TOKEN_LOCATION_NAMES = { cookie: true, query: true } as const satisfies Record<keyof TokenLocations, true>;
+
+const HOOKS = {
+  verifyCredentials: 'the function that checks a username and password at the token endpoint',
+  resolveUser: "the function that loads the user a token's sub names",
+} as const;
+
+/** Checks the options a user wrote, naming them as written, before anything is built from them. */
+function checkOptions(options: GatepassOptions<unknown>): void {
+  const where = 'createGatepass';
+  checkOptionsObject(where, options);
+  checkOptionNames(where, options, OPTION_NAMES);
+  for (const [name, meaning] of Object.entries(HOOKS)) {
+    const hook = options[name as keyof typeof HOOKS];
+    if (hook === undefined) throw new TypeError(`${where}: ${name} is missing — give ${meaning}`);
+    if (typeof hook !== 'function') throw new TypeError(`${where}: ${name} must be a function`);
+  }
+  for (const name of ['isActive', 'onError'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw new TypeError(`${where}: ${name} must be a function`);
+  }
+  for (const [name, known] of [
+    ['formLimits', FORM_LIMIT_NAMES],
+    ['tokenLocations', TOKEN_LOCATION_NAMES],
+  ] as const) {
+    const nested = options[name];
+    if (nested === undefined) continue;
+    checkOptionsObject(`${where}: ${name}`, nested);
+    checkOptionNames(`${where}: ${name}`, nested, known);
+  }
 }
 
 /** What a protected route requires. */
@@ -159,7 +202,8 @@ function checkLogin(login: Login): void {
 /**
  * Creates the auth engine: FastAPI's security tutorial as one object.
  *
- * @throws `TypeError`/`RangeError` at creation for bad options (see {@link createTokens}).
+ * @throws `TypeError`/`RangeError` at creation for an unknown option name, a missing hook, or a
+ * missing, short or mismatched key; the message names the option as written.
  *
  * @example
  * ```ts
@@ -185,13 +229,11 @@ function checkLogin(login: Login): void {
  * ```
  */
 export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<User> {
+  checkOptions(options as GatepassOptions<unknown>);
   const { verifyCredentials, resolveUser, isActive, tokenLocations, formLimits, onError } = options;
-  if (typeof verifyCredentials !== 'function' || typeof resolveUser !== 'function') {
-    throw new TypeError('createGatepass: verifyCredentials and resolveUser are required functions');
-  }
   const declared: ScopeDescriptions = Object.freeze({ ...options.scopes });
   checkScopeNames(Object.keys(declared), 'createGatepass: scopes');
-  const tokens = createTokens(options);
+  const tokens = buildTokens(options, 'createGatepass');
   const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, 'createGatepass');
 
   /** The error as its endpoint answers it, reported to `onError` when it is the server's fault. */

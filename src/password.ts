@@ -8,6 +8,7 @@ import { hash as argon2Hash, parseOptions, verify as argon2Verify, type Algorith
 import { availableParallelism } from 'node:os';
 import { AuthError } from './errors.js';
 import { ConcurrencyGate } from './lib/concurrency-gate.js';
+import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 
 /** Hashing parameters and the limits that protect the server while hashing. */
 export interface PasswordHasherOptions {
@@ -31,6 +32,17 @@ export interface PasswordHasherOptions {
    */
   normalize?: 'NFC' | 'NFKC' | false;
 }
+
+const OPTION_NAMES = {
+  memoryCost: true,
+  timeCost: true,
+  parallelism: true,
+  maxPasswordBytes: true,
+  maxConcurrent: true,
+  maxQueue: true,
+  retryAfter: true,
+  normalize: true,
+} as const satisfies Record<keyof PasswordHasherOptions, true>;
 
 /** The outcome of {@link PasswordHasher.verifyAndRehash}. */
 export interface RehashResult {
@@ -87,6 +99,8 @@ const VERSION_0X13 = 1;
  * ```
  */
 export function createPasswordHasher(options: PasswordHasherOptions = {}): PasswordHasher {
+  checkOptionsObject('createPasswordHasher', options);
+  checkOptionNames('createPasswordHasher', options, OPTION_NAMES);
   const params = {
     algorithm: ARGON2ID,
     memoryCost: options.memoryCost ?? 19456,
@@ -95,14 +109,20 @@ export function createPasswordHasher(options: PasswordHasherOptions = {}): Passw
   };
   const maxBytes = options.maxPasswordBytes ?? 1024;
   const normalize = options.normalize ?? 'NFKC';
-  const gate = new ConcurrencyGate(
-    options.maxConcurrent ?? Math.min(4, availableParallelism()),
-    options.maxQueue ?? 64,
-    options.retryAfter ?? 1,
-  );
-  for (const [name, value] of Object.entries({ ...params, maxBytes, maxQueue: options.maxQueue ?? 64 })) {
-    if (!Number.isInteger(value) || value < 0) throw new RangeError(`createPasswordHasher: ${name} must be a whole number`);
+  const maxConcurrent = options.maxConcurrent ?? Math.min(4, availableParallelism());
+  const maxQueue = options.maxQueue ?? 64;
+  const retryAfter = options.retryAfter ?? 1;
+  const whole = { ...params, maxPasswordBytes: maxBytes, maxConcurrent, maxQueue, retryAfter };
+  for (const [name, value] of Object.entries(whole)) {
+    const least = name === 'maxQueue' || name === 'retryAfter' ? 0 : 1;
+    if (!Number.isInteger(value) || value < least) {
+      throw new RangeError(`createPasswordHasher: ${name} must be a whole number${least === 1 ? ' of at least 1' : ''}`);
+    }
   }
+  if (normalize !== 'NFC' && normalize !== 'NFKC' && normalize !== false) {
+    throw new TypeError("createPasswordHasher: normalize must be 'NFKC', 'NFC' or false");
+  }
+  const gate = new ConcurrencyGate(maxConcurrent, maxQueue, retryAfter);
 
   const prepare = (password: string): string => {
     if (typeof password !== 'string') throw new TypeError('password must be a string');

@@ -7,6 +7,7 @@
 import { jwtVerify, SignJWT, importPKCS8, importSPKI, type CryptoKey, type JWTPayload, type KeyObject } from 'jose';
 import { BearerError, asEndpointError, type AuthError, type AuthErrorCode } from './errors.js';
 import { callHook, checkTimeout } from './lib/hooks.js';
+import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 
 /** JWS algorithms gatepass signs and verifies with. `none` is never one of them. */
 export type TokenAlgorithm =
@@ -73,6 +74,25 @@ export interface TokenOptions {
   /** Milliseconds an app hook (`isRevoked`, and the engine's hooks) may take before the request fails with 503. Default 10000. */
   hookTimeout?: number;
 }
+
+/** Every {@link TokenOptions} name, for refusing misspelled ones. */
+export const TOKEN_OPTION_NAMES = {
+  secret: true,
+  privateKey: true,
+  publicKey: true,
+  algorithm: true,
+  algorithms: true,
+  expiresIn: true,
+  issuer: true,
+  audience: true,
+  typ: true,
+  clockTolerance: true,
+  requireExpiry: true,
+  maxTokenLength: true,
+  jti: true,
+  isRevoked: true,
+  hookTimeout: true,
+} as const satisfies Record<keyof TokenOptions, true>;
 
 /** What to put in an issued token besides the registered claims. */
 export interface IssueOptions {
@@ -167,33 +187,66 @@ const isHmac = (alg: TokenAlgorithm): boolean => alg.startsWith('HS');
  * ```
  */
 export function createTokens(options: TokenOptions): Tokens {
+  checkOptionsObject('createTokens', options);
+  checkOptionNames('createTokens', options, TOKEN_OPTION_NAMES);
+  return buildTokens(options, 'createTokens');
+}
+
+const MAKE_A_SECRET = '`npx gatepass secret` prints one';
+
+/**
+ * {@link createTokens} for a caller that checked the option names itself; `where` names the function
+ * the app called, so start-up errors speak of what the app wrote.
+ *
+ * @internal
+ */
+export function buildTokens(options: TokenOptions, where: string): Tokens {
   const algorithm = options.algorithm ?? 'HS256';
   const algorithms = [...(options.algorithms ?? [algorithm])];
   const expiresIn = options.expiresIn ?? 1800;
   const clockTolerance = options.clockTolerance ?? 0;
   const maxTokenLength = options.maxTokenLength ?? 8192;
   const { issuer, typ, isRevoked } = options;
-  const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, 'createTokens');
+  const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, where);
   const audience = typeof options.audience === 'string' ? options.audience : options.audience && [...options.audience];
   const newJti =
     options.jti === true ? () => crypto.randomUUID() : typeof options.jti === 'function' ? options.jti : undefined;
 
-  if (algorithms.length === 0) throw new TypeError('createTokens: algorithms must not be empty');
-  if (!Number.isInteger(expiresIn) || expiresIn <= 0) throw new RangeError('createTokens: expiresIn must be a positive integer');
+  if (algorithms.length === 0) throw new TypeError(`${where}: algorithms must not be empty`);
+  if (!Number.isInteger(expiresIn) || expiresIn <= 0) {
+    throw new RangeError(`${where}: expiresIn must be a positive whole number of seconds`);
+  }
   const hmac = options.secret !== undefined;
-  if (hmac === (options.privateKey !== undefined || options.publicKey !== undefined)) {
-    throw new TypeError('createTokens: give either secret (HS*) or privateKey/publicKey');
+  const keyPair = options.privateKey !== undefined || options.publicKey !== undefined;
+  if (!hmac && !keyPair) {
+    throw new TypeError(
+      `${where}: secret is missing — give secret (at least 32 bytes for HS256; ${MAKE_A_SECRET}), ` +
+        'or privateKey and publicKey with an asymmetric algorithm',
+    );
+  }
+  if (hmac && keyPair) throw new TypeError(`${where}: give secret or privateKey/publicKey, not both`);
+  if (typeof options.secret !== 'string' && options.secret !== undefined && !(options.secret instanceof Uint8Array)) {
+    throw new TypeError(`${where}: secret must be a string or a Uint8Array`);
   }
   for (const alg of [algorithm, ...algorithms]) {
-    if (!ALGORITHMS.includes(alg)) throw new TypeError(`createTokens: ${JSON.stringify(alg)} is not a supported algorithm`);
-    if (isHmac(alg) !== hmac) throw new TypeError(`createTokens: ${alg} does not fit a ${hmac ? 'secret' : 'key pair'}`);
+    if (!ALGORITHMS.includes(alg)) {
+      throw new TypeError(`${where}: algorithm ${JSON.stringify(alg)} is not supported; use one of ${ALGORITHMS.join(', ')}`);
+    }
+    if (isHmac(alg) !== hmac) {
+      throw new TypeError(
+        hmac
+          ? `${where}: algorithm ${alg} needs privateKey/publicKey, not secret`
+          : `${where}: algorithm ${alg} needs secret, not privateKey/publicKey`,
+      );
+    }
   }
 
   const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
   if (secret !== undefined) {
-    const needed = Math.max(...[algorithm, ...algorithms].map((alg) => Number(alg.slice(2)) / 8));
+    const longest = [algorithm, ...algorithms].reduce((a, b) => (Number(b.slice(2)) > Number(a.slice(2)) ? b : a));
+    const needed = Number(longest.slice(2)) / 8;
     if (secret.byteLength < needed) {
-      throw new RangeError(`createTokens: the secret must be at least ${needed} bytes (RFC 7518 §3.2)`);
+      throw new RangeError(`${where}: secret must be at least ${needed} bytes for ${longest} (RFC 7518 §3.2); ${MAKE_A_SECRET}`);
     }
   }
   const importKey = (alg: TokenAlgorithm, use: 'sign' | 'verify'): Promise<CryptoKey | KeyObject> => {
@@ -202,7 +255,7 @@ export function createTokens(options: TokenOptions): Tokens {
       return crypto.subtle.importKey('raw', secret, hash, false, [use]);
     }
     const key = use === 'sign' ? options.privateKey : options.publicKey;
-    if (key === undefined) return Promise.reject(new TypeError(`createTokens: no ${use === 'sign' ? 'privateKey' : 'publicKey'} to ${use} with`));
+    if (key === undefined) return Promise.reject(new TypeError(`${where}: no ${use === 'sign' ? 'privateKey' : 'publicKey'} to ${use} with`));
     if (typeof key !== 'string') return Promise.resolve(key);
     return use === 'sign' ? importPKCS8(key, alg) : importSPKI(key, alg);
   };

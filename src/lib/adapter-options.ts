@@ -1,4 +1,5 @@
 import type { Gatepass, Requirement, TokenEndpointOptions } from '../engine.js';
+import { checkOptionNames, checkOptionsObject } from './options.js';
 
 /** How an adapter answers an `AuthError`: itself (default), or with `forwardErrors`, through the framework's error handling. */
 export interface AdapterOptions {
@@ -12,20 +13,22 @@ export interface AuthOptions extends Requirement, AdapterOptions {}
 /** Options of `tokenEndpoint`. */
 export interface EndpointOptions extends TokenEndpointOptions, AdapterOptions {}
 
-const CHECKS: Readonly<Record<string, (value: unknown) => boolean>> = {
-  scopes: (v) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== ''),
-  active: (v) => typeof v === 'boolean',
-  forwardErrors: (v) => typeof v === 'boolean',
-  grantType: (v) => v === 'lenient' || v === 'strict',
+/** Each option's check, and what it says the allowed values are. */
+const CHECKS: Readonly<Record<string, readonly [(value: unknown) => boolean, string]>> = {
+  scopes: [(v) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== ''), 'an array of scope names'],
+  active: [(v) => typeof v === 'boolean', 'true or false'],
+  forwardErrors: [(v) => typeof v === 'boolean', 'true or false'],
+  grantType: [(v) => v === 'lenient' || v === 'strict', "'lenient' or 'strict'"],
 };
 
 /** Throws at start-up on a missing engine or a mistyped option (`scope` for `scopes` would unguard a route). */
 function check(where: string, auth: Gatepass<unknown>, options: object, keys: readonly string[]): void {
   if (typeof auth?.authenticate !== 'function') throw new TypeError(`${where}: expected the engine from createGatepass()`);
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object`);
+  checkOptionsObject(where, options);
+  checkOptionNames(where, options, Object.fromEntries(keys.map((key) => [key, true] as const)));
   for (const [key, value] of Object.entries(options)) {
-    if (!keys.includes(key)) throw new TypeError(`${where}: unknown option "${key}"`);
-    if (value !== undefined && !CHECKS[key]?.(value)) throw new TypeError(`${where}: invalid option "${key}"`);
+    const [valid, allowed] = CHECKS[key]!;
+    if (value !== undefined && !valid(value)) throw new TypeError(`${where}: ${key} must be ${allowed}`);
   }
 }
 

@@ -129,9 +129,12 @@ describe('the wrappers, called directly', () => {
     expect(tokenEndpoint(auth).name).toBe('gatepassTokenEndpoint');
     expect(() => requireAuth({} as never)).toThrow(TypeError);
     expect(() => requireAuth(auth, { scopes: ['itmes'] })).toThrow(/scopes not declared in createGatepass\(\): itmes/);
-    expect(() => requireAuth(auth, { scope: ['me'] } as never)).toThrow(/unknown option "scope"/);
-    expect(() => optionalAuth(auth, { active: 1 } as never)).toThrow(/invalid option "active"/);
-    expect(() => tokenEndpoint(auth, { grantType: 'loose' } as never)).toThrow(/invalid option "grantType"/);
+    expect(() => requireAuth(auth, { scope: ['me'] } as never)).toThrow('gatepass/fetch requireAuth: unknown option scope — did you mean scopes?');
+    expect(() => optionalAuth(auth, { active: 1 } as never)).toThrow('gatepass/fetch optionalAuth: active must be true or false');
+    expect(() => tokenEndpoint(auth, { grantType: 'Strict' } as never)).toThrow("gatepass/fetch tokenEndpoint: grantType must be 'lenient' or 'strict'");
+    expect(() => tokenEndpoint(auth, { forwarderrors: true } as never)).toThrow(
+      'gatepass/fetch tokenEndpoint: unknown option forwarderrors — did you mean forwardErrors?',
+    );
     expect(() => requireAuth(auth)('not a handler' as never)).toThrow(TypeError);
   });
 

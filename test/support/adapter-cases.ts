@@ -77,8 +77,11 @@ export function expectMiddlewareFactories<M extends Handler>(
   auth: Gatepass<User>,
 ): void {
   expect(() => adapter.requireAuth(auth, { scope: ['me'] } as never)).toThrow(TypeError);
+  expect(() => adapter.requireAuth(auth, { scope: ['me'] } as never)).toThrow(/ requireAuth: unknown option scope — did you mean scopes\?$/);
+  expect(() => adapter.optionalAuth(auth, { Active: false } as never)).toThrow(/ optionalAuth: unknown option Active — did you mean active\?$/);
   expect(() => adapter.requireAuth(auth, { scopes: ['itmes'] })).toThrow(/scopes not declared in createGatepass\(\): itmes/);
   expect(() => adapter.tokenEndpoint(auth, { grantType: 'loose' } as never)).toThrow(TypeError);
+  expect(() => adapter.tokenEndpoint(auth, { grantType: 'Strict' } as never)).toThrow(/ tokenEndpoint: grantType must be 'lenient' or 'strict'$/);
   expect(() => adapter.tokenEndpoint(undefined as never)).toThrow(TypeError);
   expect(adapter.requireAuth(auth).name).toBe('requireAuth');
   expect(adapter.optionalAuth(auth).name).toBe('optionalAuth');
