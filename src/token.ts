@@ -132,6 +132,7 @@ export interface Tokens {
   verify(token: string): Promise<AccessTokenClaims>;
 }
 
+const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
 const REGISTERED = ['sub', 'exp', 'iat', 'nbf', 'iss', 'aud', 'jti', 'scope'];
 // Compact JWS: three base64url segments without padding (RFC 7515 §7.1). The signature may be empty
 // here so that `alg: none` is reported as a refused algorithm rather than as a malformed token.
@@ -315,6 +316,10 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'sub' });
       if (payload.scope !== undefined && typeof payload.scope !== 'string') {
         throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'scope' });
+      }
+      // JSON reads `1e999` as Infinity, which jose takes for a number: an `exp` that never comes.
+      for (const claim of TIME_CLAIMS) {
+        if (payload[claim] !== undefined && !Number.isFinite(payload[claim])) throw new BearerError('ERR_TOKEN_CLAIM', { claim });
       }
       // jose checks `iat` only against maxTokenAge; a token issued in the future is refused here.
       if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + clockTolerance) {

@@ -116,6 +116,21 @@ describe('verify', () => {
     expect([err.code, err.claim]).toEqual(['ERR_TOKEN_CLAIM', 'sub']);
   });
 
+  // JSON.parse reads `1e999` as Infinity: jose takes it for a number, so `exp` would never come.
+  it.each([
+    [`{"sub":"johndoe","exp":1e999}`, 'ERR_TOKEN_CLAIM', 'exp'],
+    [`{"sub":"johndoe","iat":-1e999,"exp":${now + 60}}`, 'ERR_TOKEN_CLAIM', 'iat'],
+    [`{"sub":"johndoe","nbf":-1e999,"exp":${now + 60}}`, 'ERR_TOKEN_CLAIM', 'nbf'],
+    // jose's own expiry check sees -Infinity first.
+    [`{"sub":"johndoe","exp":-1e999}`, 'ERR_TOKEN_EXPIRED', 'exp'],
+  ])('refuses non-finite time claims: %s', async (payload, code, claim) => {
+    freezeTime();
+    const input = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+    const token = `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+    const err = await failure(tokens.verify(token));
+    expect([err.code, err.claim]).toEqual([code, claim]);
+  });
+
   it('refuses a non-string scope claim', async () => {
     const err = await failure(tokens.verify(await mint({ sub: 'johndoe', exp: Date.now() / 1000 + 60, scope: ['me'] })));
     expect([err.code, err.claim]).toEqual(['ERR_TOKEN_CLAIM', 'scope']);

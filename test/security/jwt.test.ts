@@ -112,6 +112,10 @@ const hsRefused: Array<[string, string, InvalidTokenCode]> = [
   ['issued a year in the future', hmacToken(HS, claims({ iat: now() + 365 * 86400, exp: now() + 366 * 86400 })), 'claim:iat'],
   ['issued a minute in the future', hmacToken(HS, claims({ iat: now() + 60 })), 'claim:iat'],
   ['a string iat', hmacToken(HS, claims({ iat: 'yesterday' })), 'claim:iat'],
+  // JSON reads these as ±Infinity, which is a number: a token that never expires, or was issued at -∞.
+  ['an exp of 1e999', hmacToken(HS, `{"sub":"johndoe","iat":${now()},"exp":1e999}`), 'claim:exp'],
+  ['an iat of -1e999', hmacToken(HS, `{"sub":"johndoe","iat":-1e999,"exp":${now() + 600}}`), 'claim:iat'],
+  ['an nbf of -1e999', hmacToken(HS, `{"sub":"johndoe","iat":${now()},"nbf":-1e999,"exp":${now() + 600}}`), 'claim:nbf'],
   // sub and scope
   ['no sub', hmacToken(HS, { iat: now(), exp: now() + 600 }), 'claim:sub'],
   ['a numeric sub', hmacToken(HS, claims({ sub: 42 })), 'claim:sub'],
