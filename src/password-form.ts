@@ -37,11 +37,21 @@ export interface FormLimits {
   maxBodyBytes?: number;
   /** Most fields (parameters) the body may have. Default 16. */
   maxFields?: number;
-  /** Most bytes one field's value may have. Default 8 KiB. */
+  /**
+   * Most bytes the value of a parameter gatepass reads (`username`, `password`, `scope`, …) may have.
+   * Unknown parameters are ignored (RFC 6749 §3.2) and count only toward the body and field limits.
+   * Default 8 KiB.
+   */
   maxFieldBytes?: number;
   /** Milliseconds the whole body may take to arrive; a slower one is answered 408. Default 10000. */
   bodyTimeout?: number;
 }
+
+/** Every {@link FormLimits} name, for refusing misspelled ones. */
+export const FORM_LIMIT_NAMES = { maxBodyBytes: true, maxFields: true, maxFieldBytes: true, bodyTimeout: true } as const satisfies Record<
+  keyof FormLimits,
+  true
+>;
 
 /** How to read a password grant request. */
 export interface PasswordFormOptions {
@@ -78,6 +88,9 @@ const DEFAULT_LIMITS: Required<FormLimits> = { maxBodyBytes: 64 * 1024, maxField
 const MAX_NAME_BYTES = 100;
 const PARAMETERS = ['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret'] as const;
 type Parameter = (typeof PARAMETERS)[number];
+const isParameter = (name: string): name is Parameter => (PARAMETERS as readonly string[]).includes(name);
+/** UTF-8 bytes of a string; a string too short to exceed `max` is not encoded. */
+const bytesOver = (text: string, max: number): boolean => text.length * 3 > max && utf8.encode(text).byteLength > max;
 
 /**
  * Parses and validates an OAuth 2.0 password grant request (RFC 6749 §4.3.2), the Node equivalent of
@@ -131,25 +144,43 @@ function fail(code: AuthErrorCode, parameter?: string): never {
 /**
  * Entries of a body a framework already decoded, under the same limits: the decoded bytes of names
  * and values count against `maxBodyBytes` (a chunked body announced no length), and names are capped
- * as busboy caps them.
+ * as busboy caps them. A parameter gatepass reads must be a string, or strings when repeated: an
+ * extended parser turns `username[]=johndoe` into an array and `username[a]=b` into an object, which
+ * are refused rather than coerced. Unknown parameters may have any shape; they only count.
  */
 function entriesOf(fields: Readonly<Record<string, unknown>>, limits: Required<FormLimits>): Array<[string, string]> {
   const entries: Array<[string, string]> = [];
-  let total = 0;
+  const size = { bytes: 0, fields: 0 };
   for (const [name, value] of Object.entries(fields)) {
-    const nameBytes = utf8.encode(name).byteLength;
-    if (nameBytes > MAX_NAME_BYTES) fail('ERR_FORM_LIMIT');
-    for (const item of Array.isArray(value) ? value : [value]) {
-      if (typeof item !== 'string') fail('ERR_FORM_MALFORMED');
-      const itemBytes = utf8.encode(item).byteLength;
-      total += nameBytes + itemBytes;
-      if (total > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE');
-      if (itemBytes > limits.maxFieldBytes) fail('ERR_FORM_LIMIT');
+    if (utf8.encode(name).byteLength > MAX_NAME_BYTES) fail('ERR_FORM_LIMIT');
+    if (!isParameter(name)) {
+      count(name, value, size, limits);
+      continue;
+    }
+    const repeated = Array.isArray(value) && value.length > 1 && value.every((item) => typeof item === 'string');
+    if (typeof value !== 'string' && !repeated) fail('ERR_INVALID_PARAMETER', name);
+    for (const item of (repeated ? value : [value]) as string[]) {
+      count(name, item, size, limits);
+      if (bytesOver(item, limits.maxFieldBytes)) fail('ERR_FORM_LIMIT');
       entries.push([name, item]);
     }
   }
-  if (entries.length > limits.maxFields) fail('ERR_FORM_LIMIT');
   return entries;
+}
+
+/** Adds a decoded value's bytes and fields to `size`, and fails once either limit is crossed. */
+function count(name: string, value: unknown, size: { bytes: number; fields: number }, limits: Required<FormLimits>, depth = 0): void {
+  size.bytes += utf8.encode(name).byteLength;
+  if (Array.isArray(value) || (typeof value === 'object' && value !== null)) {
+    // Framework parsers nest a few levels at most (qs: 5); deeper is no form.
+    if (depth > 8) fail('ERR_FORM_MALFORMED');
+    for (const [key, item] of Object.entries(value)) count(Array.isArray(value) ? '' : key, item, size, limits, depth + 1);
+    return;
+  }
+  size.bytes += utf8.encode(String(value)).byteLength;
+  size.fields += 1;
+  if (size.bytes > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE');
+  if (size.fields > limits.maxFields) fail('ERR_FORM_LIMIT');
 }
 
 /** Streams the body through busboy; settles on the first limit crossed without reading further. */
@@ -168,7 +199,8 @@ function readForm(body: BodyInput, contentType: string, limits: Required<FormLim
         headers: { 'content-type': contentType },
         limits: {
           fieldNameSize: MAX_NAME_BYTES,
-          fieldSize: limits.maxFieldBytes,
+          // Unknown parameters may be as long as the body allows; known ones are checked below.
+          fieldSize: limits.maxBodyBytes,
           fields: limits.maxFields,
           parts: limits.maxFields,
           files: 0,
@@ -182,6 +214,8 @@ function readForm(body: BodyInput, contentType: string, limits: Required<FormLim
     }
     parser.on('field', (name, value, info) => {
       if (info.nameTruncated || info.valueTruncated) stop('ERR_FORM_LIMIT');
+      else if (!isParameter(name)) return;
+      else if (bytesOver(value, limits.maxFieldBytes)) stop('ERR_FORM_LIMIT');
       else entries.push([name, value]);
     });
     parser.on('file', (_name, stream) => {
@@ -282,9 +316,9 @@ function validate(
 ): PasswordForm {
   const params = new Map<Parameter, string>();
   for (const [name, value] of entries) {
-    if (!(PARAMETERS as readonly string[]).includes(name)) continue;
-    if (params.has(name as Parameter)) fail('ERR_REPEATED_PARAMETER', name);
-    params.set(name as Parameter, value);
+    if (!isParameter(name)) continue;
+    if (params.has(name)) fail('ERR_REPEATED_PARAMETER', name);
+    params.set(name, value);
   }
   // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
   const get = (name: Parameter): string | undefined => params.get(name) || undefined;

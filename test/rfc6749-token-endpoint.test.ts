@@ -147,10 +147,36 @@ describe('§4.3.2 access token request', () => {
       expect(await codeOf(parsePasswordForm(data))).toBe('ERR_FORM_FILE');
     });
 
-    it('refuses a pre-parsed body holding non-strings', async () => {
-      expect(await codeOf(parsePasswordForm({ fields: { username: { a: 1 }, password: 'b' }, contentType: FORM }))).toBe(
-        'ERR_FORM_MALFORMED',
-      );
+    // An extended parser (qs) makes `username[]=a` an array and `username[a]=b` an object: refused, never coerced.
+    it.each([
+      ['an object', { a: '1' }],
+      ['a one-item array (username[]=a)', ['a']],
+      ['a number', 1],
+      ['an array holding a non-string', ['a', { b: 'c' }]],
+    ])('refuses a pre-parsed parameter holding %s as invalid_request', async (_name, username) => {
+      const err = await failure(parsePasswordForm({ fields: { username, password: 'b' }, contentType: FORM }));
+      expect([err.code, err.status, err.oauthError, err.parameter]).toEqual(['ERR_INVALID_PARAMETER', 400, 'invalid_request', 'username']);
+    });
+
+    it('ignores unknown pre-parsed parameters of any shape, which count toward the body and field limits only', async () => {
+      const fields = { username: 'a', password: 'b', extra: { nested: ['x', 'y'] }, pad: 'x'.repeat(60 * 1024) };
+      expect((await parsePasswordForm({ fields, contentType: FORM })).username).toBe('a');
+      expect(await codeOf(parsePasswordForm({ fields: { ...fields, more: 'x'.repeat(5 * 1024) }, contentType: FORM }))).toBe('ERR_BODY_TOO_LARGE');
+      const many = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`f${i}`, [String(i)]]));
+      expect(await codeOf(parsePasswordForm({ fields: { username: 'a', password: 'b', ...many }, contentType: FORM }))).toBe('ERR_FORM_LIMIT');
+    });
+
+    // RFC 6749 §3.2: unrecognized parameters MUST be ignored; the per-field limit guards what gatepass reads.
+    it.each([
+      ['urlencoded', (pad: string) => form(`username=a&password=b&comment=${pad}`)],
+      ['multipart', (pad: string) => multipart({ username: 'a', password: 'b', comment: pad })],
+    ])('ignores a 60 KiB unknown %s parameter in a body under the limit; a known one over 8 KiB is refused', async (_name, build) => {
+      const parsed = await parsePasswordForm(await build('x'.repeat(60 * 1024)));
+      expect([parsed.username, parsed.password]).toEqual(['a', 'b']);
+      const known = await build('x');
+      const tooLong = form(`username=a&password=${'p'.repeat(8 * 1024 + 1)}`);
+      expect(await codeOf(parsePasswordForm(tooLong))).toBe('ERR_FORM_LIMIT');
+      expect((await parsePasswordForm(known)).username).toBe('a');
     });
   });
 });

@@ -224,6 +224,23 @@ describe.each(adapters)('$name', (adapter) => {
       expectTokenError(await postForm(app(), { username: 'u'.repeat(8193), password: PASSWORD }), 400, LIMIT);
     });
 
+    // RFC 6749 §3.2: unrecognized parameters are ignored; only the parameters gatepass reads have the 8 KiB limit.
+    it('a 61 KiB body whose 60 KiB are an unknown parameter: a token', async () => {
+      const body = `username=johndoe&password=${PASSWORD}&comment=${'c'.repeat(60 * 1024)}`;
+      expect(body.length).toBeGreaterThan(60 * 1024);
+      expect(body.length).toBeLessThan(64 * 1024);
+      expectToken(await postForm(app(), body), 'johndoe');
+    });
+
+    it('a 60 KiB unknown multipart part: a token too', async () => {
+      const [contentType, body] = await multipart((form) => {
+        form.append('username', 'johndoe');
+        form.append('password', PASSWORD);
+        form.append('comment', 'c'.repeat(60 * 1024));
+      });
+      expectToken(await send(app(), { method: 'POST', path: '/token', headers: { 'Content-Type': contentType }, body }), 'johndoe');
+    });
+
     it.each(['username', 'password', 'grant_type', 'scope', 'client_id'])('%s twice: 400 repeated', async (name) => {
       const body = `username=johndoe&password=${PASSWORD}&grant_type=password&scope=me&client_id=c&${name}=again`;
       expectTokenError(await postForm(app(), body), 400, repeated(name));

@@ -179,6 +179,18 @@ export function describeMiddlewareAdapter(name: string, suite: MiddlewareAdapter
         expect(await repeated.json()).toMatchObject({ error: 'invalid_request', error_description: 'Repeated parameter: username' });
       });
 
+      // An extended parser (qs) makes `username[]=johndoe` an array: refused, never coerced to a string.
+      it.each(paths.wrongPassword)('never coerces username[]= or username[a]= to a username at %s', async (path) => {
+        for (const body of ['username[]=johndoe&password=secret', 'username[a]=johndoe&password=secret']) {
+          const res = await send(path, urlencoded(body));
+          expect(res.status, `${path} ${body}`).toBe(400);
+          const answer = (await res.json()) as { error: string; error_description: string };
+          expect(answer.error).toBe('invalid_request');
+          // Without an extended parser the name is not `username` at all; with one, the value is not a string.
+          expect(['Missing parameter: username', 'Invalid parameter: username']).toContain(answer.error_description);
+        }
+      });
+
       it('requires grant_type on the strict endpoint', async () => {
         const res = await send('/token/strict', urlencoded(login()));
         expect(res.status).toBe(400);
