@@ -24,13 +24,18 @@ declare global {
 }
 
 
-function send(res: Response, from: AuthError | TokenResponse): void {
-  const { status, headers, body } = httpAnswer(from);
+/**
+ * Writes an answer, unless another middleware (a request timeout, a proxy) already answered: then
+ * there is nothing left to say, and writing would throw `ERR_HTTP_HEADERS_SENT`.
+ */
+function send(req: Request, res: Response, from: AuthError | TokenResponse): void {
+  if (res.headersSent) return;
+  const { status, headers, body } = httpAnswer(from, !req.complete);
   res.status(status).set(headers).send(body);
 }
 
-function refuse(err: unknown, res: Response, next: NextFunction, forward: boolean): void {
-  if (err instanceof AuthError && !forward) send(res, err);
+function refuse(err: unknown, req: Request, res: Response, next: NextFunction, forward: boolean): void {
+  if (err instanceof AuthError && !forward) send(req, res, err);
   else next(err);
 }
 
@@ -71,10 +76,14 @@ function formOf(req: Request): PasswordFormRequest {
 export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions = {}): RequestHandler {
   const { requirement, forwardErrors: forward } = guardSettings('gatepass/express requireAuth', auth, options);
   return function requireAuth(req, res, next) {
-    auth.authenticate(sourcesOf(req), requirement).then(
-      (principal) => admit(req, principal, next),
-      (err: unknown) => refuse(err, res, next, forward),
-    );
+    auth
+      .authenticate(sourcesOf(req), requirement)
+      .then(
+        (principal) => admit(req, principal, next),
+        (err: unknown) => refuse(err, req, res, next, forward),
+      )
+      // Nothing may escape the promise chain: an unhandled rejection ends the process.
+      .catch(next);
   };
 }
 
@@ -90,10 +99,14 @@ export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, opt
 export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions = {}): RequestHandler {
   const { requirement, forwardErrors: forward } = guardSettings('gatepass/express optionalAuth', auth, options);
   return function optionalAuth(req, res, next) {
-    auth.authenticateOptional(sourcesOf(req), requirement).then(
-      (principal) => admit(req, principal, next),
-      (err: unknown) => refuse(err, res, next, forward),
-    );
+    auth
+      .authenticateOptional(sourcesOf(req), requirement)
+      .then(
+        (principal) => admit(req, principal, next),
+        (err: unknown) => refuse(err, req, res, next, forward),
+      )
+      // Nothing may escape the promise chain: an unhandled rejection ends the process.
+      .catch(next);
   };
 }
 
@@ -110,10 +123,13 @@ export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, op
 export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: EndpointOptions = {}): RequestHandler {
   const { endpoint, forwardErrors: forward } = endpointSettings('gatepass/express tokenEndpoint', auth, options);
   return function tokenEndpoint(req, res, next) {
-    auth.issueToken(formOf(req), endpoint).then(
-      (answer) => send(res, answer),
-      (err: unknown) => refuse(err, res, next, forward),
-    );
+    auth
+      .issueToken(formOf(req), endpoint)
+      .then(
+        (answer) => send(req, res, answer),
+        (err: unknown) => refuse(err, req, res, next, forward),
+      )
+      .catch(next);
   };
 }
 
@@ -127,7 +143,7 @@ export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, o
  * app.use(authErrorHandler);
  * ```
  */
-export function authErrorHandler(err: unknown, _req: Request, res: Response, next: NextFunction): void {
-  if (err instanceof AuthError && !res.headersSent) send(res, err);
+export function authErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (err instanceof AuthError && !res.headersSent) send(req, res, err);
   else next(err);
 }

@@ -30,8 +30,10 @@ const sourcesOf = (request: FastifyRequest): CredentialSources => ({
   url: request.url,
 });
 
+/** Writes an answer, unless another hook (a request timeout, a proxy) already answered. */
 function render(reply: FastifyReply, from: AuthError | TokenResponse): FastifyReply {
-  const answer = httpAnswer(from);
+  if (reply.sent) return reply;
+  const answer = httpAnswer(from, !reply.request.raw.complete);
   return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
 }
 

@@ -29,10 +29,22 @@ const sourcesOf = (request: Request): CredentialSources => ({
 
 const respond = ({ status, headers, body }: HttpAnswer): Response => new Response(body, { status, headers });
 
+/** Whether the request announced a body: a refusal that leaves it unread closes the connection. */
+const announcesBody = (request: Request): boolean =>
+  (request.headers.get('content-length') ?? '0') !== '0' || request.headers.has('transfer-encoding');
+
 /** Answers an AuthError, or rethrows it (`forwardErrors`) or any other error to the caller. */
-function refuse(err: unknown, forwardErrors: boolean): Response {
+function refuse(err: unknown, forwardErrors: boolean, bodyUnread: boolean): Response {
   if (forwardErrors || !(err instanceof AuthError)) throw err;
-  return respond(httpAnswer(err));
+  return respond(httpAnswer(err, bodyUnread));
+}
+
+/** The request's body, and whether the core read it to its end. */
+function watchedBody(request: Request): { body: ReadableStream<Uint8Array> | null; ended: () => boolean } {
+  if (request.body === null) return { body: null, ended: () => true };
+  let ended = false;
+  const body = request.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => void (ended = true) }));
+  return { body, ended: () => ended };
 }
 
 function checkHandler(handler: unknown): void {
@@ -63,7 +75,7 @@ export function requireAuth<User>(auth: Gatepass<User>, options: AuthOptions = {
       try {
         principal = await auth.authenticate(sourcesOf(request), requirement);
       } catch (err) {
-        return refuse(err, forwardErrors);
+        return refuse(err, forwardErrors, announcesBody(request));
       }
       return handler(request, principal, ...rest);
     };
@@ -88,7 +100,7 @@ export function optionalAuth<User>(auth: Gatepass<User>, options: AuthOptions = 
       try {
         principal = await auth.authenticateOptional(sourcesOf(request), requirement);
       } catch (err) {
-        return refuse(err, forwardErrors);
+        return refuse(err, forwardErrors, announcesBody(request));
       }
       return handler(request, principal, ...rest);
     };
@@ -114,12 +126,13 @@ export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptio
   return async function gatepassTokenEndpoint(request) {
     if (request.method !== 'POST') return respond(METHOD_NOT_ALLOWED);
     const header = (name: string): string | null => request.headers.get(name);
+    const { body, ended } = watchedBody(request);
     let issued: TokenResponse;
     try {
       const form = { contentType: header('content-type'), contentLength: header('content-length'), authorization: header('authorization') };
-      issued = await auth.issueToken({ ...form, body: request.body }, endpoint);
+      issued = await auth.issueToken({ ...form, body }, endpoint);
     } catch (err) {
-      return refuse(err, forwardErrors);
+      return refuse(err, forwardErrors, !ended() && announcesBody(request));
     }
     return respond(httpAnswer(issued));
   };

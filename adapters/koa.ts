@@ -26,8 +26,10 @@ declare module 'koa' {
 
 type Context = ParameterizedContext;
 
+/** Writes an answer, unless another middleware (a request timeout, a proxy) already answered. */
 function send(ctx: Context, from: AuthError | TokenResponse): void {
-  const { status, headers, body } = httpAnswer(from);
+  if (ctx.headerSent) return;
+  const { status, headers, body } = httpAnswer(from, !ctx.req.complete);
   ctx.status = status;
   ctx.set(headers);
   ctx.body = body;

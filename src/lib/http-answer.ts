@@ -8,13 +8,15 @@ export interface HttpAnswer {
   body: string;
 }
 
-/** The answer for an error or a token response: the core decides everything, adapters only write it. */
-export function httpAnswer(from: AuthError | TokenResponse): HttpAnswer {
-  return {
-    status: from.status,
-    headers: { 'Content-Type': 'application/json', ...from.headers },
-    body: JSON.stringify(from.body),
-  };
+/**
+ * The answer for an error or a token response: the core decides everything, adapters only write it.
+ * `bodyUnread`: the request's body has not been read to its end (a refusal before or while reading
+ * it), so the answer closes the connection instead of waiting for a body that may trickle forever.
+ */
+export function httpAnswer(from: AuthError | TokenResponse, bodyUnread = false): HttpAnswer {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', ...from.headers };
+  if (bodyUnread) headers.Connection = 'close';
+  return { status: from.status, headers, body: JSON.stringify(from.body) };
 }
 
 const json = (status: number, detail: string, headers: Record<string, string> = {}): HttpAnswer => ({
