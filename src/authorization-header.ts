@@ -14,6 +14,11 @@ export interface CredentialSources {
   cookie?: string | null | undefined;
   /** The request URL or its path and query, read only when {@link TokenLocations.query} names a parameter. */
   url?: string | URL | null | undefined;
+  /**
+   * Any other request header by its lower-case name, for schemes that read one (an API key in
+   * `X-API-Key`): an array when it was repeated.
+   */
+  header?: ((name: string) => string | readonly string[] | null | undefined) | undefined;
 }
 
 /** Places besides the `Authorization` header to look for a token. Both are off by default. */
@@ -31,14 +36,16 @@ export interface TokenLocations {
 }
 
 // RFC 9110 §5.6.2 tchar.
-const SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
+/** @internal RFC 9110 §5.6.2 tchar, the auth-scheme's characters. */
+export const SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 /**
+ * @internal
  * Trims RFC 9110 §5.6.3 OWS (spaces and tabs) at either end. A loop, not a regex: `/[ \t]+$/` backtracks
  * quadratically over a long run of spaces inside the value, a CPU cost any client could impose.
  */
-function trimOws(value: string): string {
+export function trimOws(value: string): string {
   let start = 0;
   let end = value.length;
   while (start < end && (value[start] === ' ' || value[start] === '\t')) start++;
@@ -107,7 +114,7 @@ export function findBearerToken(sources: CredentialSources, locations: TokenLoca
   const fromHeader = parseAuthorizationHeader(sources.authorization);
   if (fromHeader !== undefined) found.push(fromHeader);
   if (locations.cookie !== undefined && sources.cookie) {
-    const value = readCookie(sources.cookie, locations.cookie);
+    const value = readCookie(sources.cookie, locations.cookie, repeatedToken);
     if (value !== undefined) found.push(checkToken(value));
   }
   if (locations.query !== undefined && sources.url) {
@@ -117,8 +124,14 @@ export function findBearerToken(sources: CredentialSources, locations: TokenLoca
   return found[0];
 }
 
-/** The query of a request URL. Only the text after `?` is read: a path no URL parser accepts cannot throw. */
-function queryOf(url: string | URL): URLSearchParams {
+const repeatedToken = (): BearerError => new BearerError('ERR_BEARER_INVALID_REQUEST');
+
+/**
+ * The query of a request URL. Only the text after `?` is read: a path no URL parser accepts cannot throw.
+ *
+ * @internal
+ */
+export function queryOf(url: string | URL): URLSearchParams {
   if (typeof url !== 'string') return url.searchParams;
   const mark = url.indexOf('?');
   if (mark === -1) return new URLSearchParams();
@@ -131,13 +144,18 @@ function checkToken(value: string): string {
   return value;
 }
 
-/** The value of cookie `name` in a `Cookie` header (RFC 6265 §4.2.1); an empty value counts as absent. */
-function readCookie(header: string, name: string): string | undefined {
+/**
+ * The value of cookie `name` in a `Cookie` header (RFC 6265 §4.2.1); an empty value counts as absent,
+ * a repeated cookie is `repeated()`.
+ *
+ * @internal
+ */
+export function readCookie(header: string, name: string, repeated: () => Error): string | undefined {
   let value: string | undefined;
   for (const pair of header.split(';')) {
     const eq = pair.indexOf('=');
     if (eq === -1 || pair.slice(0, eq).trim() !== name) continue;
-    if (value !== undefined) throw new BearerError('ERR_BEARER_INVALID_REQUEST');
+    if (value !== undefined) throw repeated();
     value = pair.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
   }
   return value === '' ? undefined : value;

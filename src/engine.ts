@@ -5,12 +5,15 @@
  * @module
  */
 import { findBearerToken, type CredentialSources, type TokenLocations } from './authorization-header.js';
-import { AuthError, BearerError, TokenRequestError, asEndpointError, thrownBy, type AuthErrorCode, type AuthErrorOptions } from './errors.js';
+export type { Principal, Requirement, SecurityRequirement } from './guard.js';
+import { AuthError, BearerError, TokenRequestError, asEndpointError, thrownBy, type AuthErrorOptions } from './errors.js';
 import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
 import { FORM_LIMIT_NAMES, parsePasswordForm, type FormLimits, type PasswordForm, type PasswordFormRequest } from './password-form.js';
+import { compileGuard, type Guard, type Principal, type Requirement, type SecurityRequirement } from './guard.js';
 import { callHook, checkTimeout, hookFailure } from './lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
-import { checkScopeNames, grantScopes, requireScopes, type ScopeDescriptions } from './scopes.js';
+import type { Scheme, SecurityContext } from './schemes/scheme.js';
+import { checkScopeNames, grantScopes, type ScopeDescriptions } from './scopes.js';
 import { buildTokens, tokenResponse, TOKEN_OPTION_NAMES, type AccessTokenClaims, type TokenOptions, type TokenResponse, type Tokens } from './token.js';
 
 /**
@@ -54,11 +57,11 @@ export interface GatepassOptions<User> extends TokenOptions {
    */
   verifyCredentials: (form: PasswordForm) => Login | null | undefined | Promise<Login | null | undefined>;
   /**
-   * Loads the user a verified token names, or `null` when there is none (`invalid_token`). An
-   * exception becomes `ERR_HOOK_FAILED` (500), no answer within `hookTimeout` `ERR_HOOK_TIMEOUT` (503):
-   * never a 401.
+   * Loads the user a verified token names, or `null` when there is none (`invalid_token`). `context`
+   * holds the route's required scopes (FastAPI's `SecurityScopes`). An exception becomes
+   * `ERR_HOOK_FAILED` (500), no answer within `hookTimeout` `ERR_HOOK_TIMEOUT` (503): never a 401.
    */
-  resolveUser: (claims: AccessTokenClaims) => User | null | undefined | Promise<User | null | undefined>;
+  resolveUser: (claims: AccessTokenClaims, context: SecurityContext) => User | null | undefined | Promise<User | null | undefined>;
   /**
    * Whether a user is active. Routes requiring an active user answer others with 400 `Inactive user`.
    * An exception becomes `ERR_HOOK_FAILED` (500).
@@ -66,6 +69,13 @@ export interface GatepassOptions<User> extends TokenOptions {
   isActive?: (user: User) => boolean | Promise<boolean>;
   /** Places besides the `Authorization` header to read tokens from; off by default. */
   tokenLocations?: TokenLocations;
+  /**
+   * Where the token endpoint is, for OpenAPI's *Authorize* dialog. A relative URL resolves against
+   * the document's URL. Default `'token'` (FastAPI's `OAuth2PasswordBearer(tokenUrl="token")`).
+   */
+  tokenUrl?: string;
+  /** The {@link Gatepass.bearer} scheme's key in `components.securitySchemes`. Default `'OAuth2PasswordBearer'`. */
+  schemeName?: string;
   /** Limits on token request bodies. */
   formLimits?: FormLimits;
   /**
@@ -90,6 +100,8 @@ const OPTION_NAMES = {
   resolveUser: true,
   isActive: true,
   tokenLocations: true,
+  tokenUrl: true,
+  schemeName: true,
   formLimits: true,
   onError: true,
 } as const satisfies Record<keyof GatepassOptions<unknown>, true>;
@@ -125,24 +137,6 @@ function checkOptions(options: GatepassOptions<unknown>): void {
   }
 }
 
-/** What a protected route requires. */
-export interface Requirement {
-  /** Scopes the token must hold, all of them. */
-  scopes?: readonly string[];
-  /** Refuse users that `isActive` says are inactive. Default `true`. */
-  active?: boolean;
-}
-
-/** An authenticated request: the user, the token's claims and its scopes. */
-export interface Principal<User> {
-  /** The user `resolveUser` returned for the token's `sub`. */
-  user: User;
-  /** The verified claims of the access token. */
-  claims: AccessTokenClaims;
-  /** The token's scopes, split from its `scope` claim. */
-  scopes: string[];
-}
-
 /** How the token endpoint reads its request. */
 export interface TokenEndpointOptions {
   /**
@@ -160,12 +154,37 @@ export interface Gatepass<User> {
    *
    * @throws {@link BearerError}
    */
-  authenticate(request: CredentialSources, requirement?: Requirement): Promise<Principal<User>>;
+  authenticate(request: CredentialSources, requirement?: Requirement<User>): Promise<Principal<User>>;
   /**
    * Like {@link Gatepass.authenticate}, but a request without any credentials gets `null` instead of
    * a 401. Credentials that are present but bad are still refused.
    */
-  authenticateOptional(request: CredentialSources, requirement?: Requirement): Promise<Principal<User> | null>;
+  authenticateOptional(request: CredentialSources, requirement?: Requirement<User>): Promise<Principal<User> | null>;
+  /**
+   * Checks a requirement once, at start-up, and returns its guard: adapters build one per route.
+   * Registers the requirement's schemes for {@link Gatepass.openApi}.
+   *
+   * @throws `TypeError` for no scheme, an undeclared scope, or two schemes of one name.
+   */
+  guard(requirement?: Requirement<User>): Guard<User>;
+  /**
+   * The OpenAPI `security` of a route with this requirement: one requirement object per scheme it
+   * accepts (alternatives), the scopes inside (all of them), one object per scope with `anyScopes`.
+   *
+   * @example
+   * ```ts
+   * const machineItems = { schemes: [auth.bearer, machineKey], scopes: ['items'] };
+   * app.get('/machine/items/', requireAuth(auth, machineItems), listItems);
+   * document.paths['/machine/items/'] = { get: { security: auth.security(machineItems), responses } };
+   * // [{ OAuth2PasswordBearer: ['items'] }, { APIKeyHeader: [] }]
+   * ```
+   */
+  security(requirement?: Requirement<User>): SecurityRequirement[];
+  /**
+   * The OAuth2 password flow's bearer tokens, as a scheme (FastAPI's `OAuth2PasswordBearer`): the
+   * default of every guard, and one alternative among others in `schemes`.
+   */
+  readonly bearer: Scheme<User, string>;
   /**
    * Answers a token request: parses the password grant, checks the login and the scopes, and issues
    * a token.
@@ -177,8 +196,11 @@ export interface Gatepass<User> {
   readonly tokens: Tokens;
   /** The declared scopes. */
   readonly scopes: ScopeDescriptions;
-  /** The OpenAPI snippet, with the declared scopes filled in. */
-  openApi(options: Omit<OpenApiOptions, 'scopes'>): OpenApiSnippet;
+  /**
+   * The OpenAPI snippet, with the declared scopes filled in; its `securitySchemes` also hold every
+   * scheme a guard or {@link Gatepass.security} has used so far, so build the document after them.
+   */
+  openApi(options?: Omit<OpenApiOptions, 'scopes' | 'tokenUrl' | 'schemeName'> & { tokenUrl?: string }): OpenApiSnippet;
 }
 
 /**
@@ -237,7 +259,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
   const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, 'createGatepass');
 
   /** The error as its endpoint answers it, reported to `onError` when it is the server's fault. */
-  function answer<T extends AuthError>(err: unknown, Kind: new (code: AuthErrorCode, options?: AuthErrorOptions) => T): unknown {
+  function answer<T extends AuthError>(err: unknown, Kind: new (code: never, options?: AuthErrorOptions) => T): unknown {
     if (!(err instanceof AuthError)) return err;
     const endpointError = asEndpointError(err, Kind);
     if (endpointError.status >= 500 && onError !== undefined) {
@@ -250,37 +272,86 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     return endpointError;
   }
 
-  async function check(request: CredentialSources, requirement: Requirement, optional: boolean): Promise<Principal<User> | null> {
-    try {
-      const token = findBearerToken(request, tokenLocations);
-      if (token === undefined) {
-        if (optional) return null;
-        throw new BearerError('ERR_NOT_AUTHENTICATED');
-      }
+  const tokenUrl = options.tokenUrl ?? 'token';
+  const bearerName = options.schemeName ?? 'OAuth2PasswordBearer';
+  if (typeof tokenUrl !== 'string' || tokenUrl === '') throw new TypeError('createGatepass: tokenUrl must be a non-empty URL');
+  if (typeof bearerName !== 'string' || !/^[A-Za-z0-9._-]+$/.test(bearerName)) {
+    throw new TypeError("createGatepass: schemeName must be letters, digits, '.', '_' or '-'");
+  }
+
+  const bearer: Scheme<User, string> = {
+    name: bearerName,
+    challenge: 'Bearer',
+    scoped: true,
+    find: (request) => findBearerToken(request, tokenLocations),
+    async verify(token, context, run) {
       const claims = await tokens.verify(token);
-      const user = await callHook(() => resolveUser(claims), hookTimeout);
+      const user = await run(() => resolveUser(claims, context));
       if (user === null || user === undefined) throw new BearerError('ERR_UNKNOWN_SUBJECT');
-      if ((requirement.active ?? true) && isActive !== undefined && !(await callHook(() => isActive(user), hookTimeout))) {
-        throw new BearerError('ERR_INACTIVE_USER');
-      }
       const scopes = claims.scope === undefined ? [] : claims.scope.split(' ').filter(Boolean);
-      if (requirement.scopes !== undefined) requireScopes(scopes, requirement.scopes);
-      return { user, claims, scopes };
-    } catch (err) {
-      throw answer(err, BearerError);
+      return { subject: claims.sub, user, scopes, claims };
+    },
+    openApi: () => ({ type: 'oauth2', flows: { password: { tokenUrl, scopes: { ...declared } } } }),
+  };
+
+  /** Every scheme a guard has used, by name: what OpenAPI's `components.securitySchemes` lists. */
+  const known = new Map<string, Scheme<User, unknown>>([[bearer.name, bearer]]);
+  const environment = { isActive, hookTimeout };
+  // Guards built for requirement objects passed to authenticate(), so each is checked once.
+  const compiled = new WeakMap<Requirement<User>, Guard<User>>();
+  const defaultGuard = guard({});
+
+  function guard(requirement: Requirement<User>): Guard<User> {
+    const where = 'createGatepass guard';
+    const schemes = requirement.schemes ?? [bearer];
+    if (!Array.isArray(schemes) || schemes.length === 0) throw new TypeError(`${where}: schemes must list at least one scheme`);
+    for (const scheme of schemes) {
+      if (typeof scheme?.find !== 'function' || typeof scheme.verify !== 'function') {
+        throw new TypeError(`${where}: schemes must be schemes (auth.bearer, apiKey(), httpBasic(), httpBearer(), openIdConnect())`);
+      }
+      const same = known.get(scheme.name);
+      if (same !== undefined && same !== scheme) throw new TypeError(`${where}: two different schemes are named ${scheme.name}; give one a schemeName`);
     }
+    for (const name of ['scopes', 'anyScopes'] as const) {
+      const listed = requirement[name];
+      if (listed === undefined) continue;
+      const undeclared = listed.filter((scope) => !Object.hasOwn(declared, scope));
+      if (undeclared.length > 0) throw new TypeError(`${where}: scopes not declared in createGatepass(): ${undeclared.join(', ')}`);
+    }
+    for (const scheme of schemes) known.set(scheme.name, scheme);
+    const compiledGuard = compileGuard(schemes, requirement, environment);
+    return {
+      security: compiledGuard.security,
+      async check(request, optional) {
+        try {
+          return await compiledGuard.check(request, optional);
+        } catch (err) {
+          throw answer(err, BearerError);
+        }
+      },
+    };
+  }
+
+  function guardFor(requirement: Requirement<User> | undefined): Guard<User> {
+    if (requirement === undefined) return defaultGuard;
+    let found = compiled.get(requirement);
+    if (found === undefined) compiled.set(requirement, (found = guard(requirement)));
+    return found;
   }
 
   return {
     tokens,
     scopes: declared,
+    bearer,
+    guard: (requirement = {}) => guard(requirement),
+    security: (requirement) => guardFor(requirement).security,
 
-    async authenticate(request, requirement = {}) {
-      return (await check(request, requirement, false)) as Principal<User>;
+    async authenticate(request, requirement) {
+      return (await guardFor(requirement).check(request, false)) as Principal<User>;
     },
 
-    authenticateOptional(request, requirement = {}) {
-      return check(request, requirement, true);
+    authenticateOptional(request, requirement) {
+      return guardFor(requirement).check(request, true);
     },
 
     async issueToken(request, endpoint = {}) {
@@ -303,6 +374,12 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
       }
     },
 
-    openApi: (snippet) => openApiSecurity({ ...snippet, scopes: declared }),
+    openApi(snippet = {}) {
+      const base = openApiSecurity({ ...snippet, tokenUrl: snippet.tokenUrl ?? tokenUrl, schemeName: bearer.name, scopes: declared });
+      const version = snippet.version ?? '3.1';
+      const securitySchemes = { ...base.securitySchemes };
+      for (const [name, scheme] of known) if (scheme !== bearer) securitySchemes[name] = scheme.openApi(version);
+      return { ...base, securitySchemes };
+    },
   };
 }

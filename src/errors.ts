@@ -17,6 +17,13 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'server_error';
 
+/**
+ * What an error's `WWW-Authenticate` holds: `scheme`, the challenges of the schemes the route accepts
+ * as they are (`Bearer, APIKey`); `error`, RFC 6750's error attributes on a bearer scheme's challenge
+ * (any other scheme's challenge alone on a 401, nothing otherwise); `none`, no header.
+ */
+type ChallengeKind = 'scheme' | 'error' | 'none';
+
 interface ErrorSpec {
   readonly status: number;
   readonly oauthError?: OAuthErrorCode;
@@ -24,6 +31,8 @@ interface ErrorSpec {
   readonly detail: string;
   /** The RFC 6750 / RFC 6749 `error_description`: fixed text, never request data. */
   readonly description: string;
+  /** On a protected route, what `WWW-Authenticate` holds. */
+  readonly challenge: ChallengeKind;
 }
 
 /**
@@ -47,9 +56,13 @@ interface ErrorSpec {
  * | `ERR_HOOK_FAILED` | 500 | `server_error` |
  * | `ERR_HOOK_TIMEOUT` | 503 | `temporarily_unavailable` |
  */
-export type AuthErrorCode =
+export type AuthErrorCode = ResourceErrorCode | TokenErrorCode;
+
+/** The codes a protected route answers with: the codes of {@link BearerError}. */
+export type ResourceErrorCode =
   | 'ERR_NOT_AUTHENTICATED'
   | 'ERR_BEARER_INVALID_REQUEST'
+  | 'ERR_REPEATED_CREDENTIALS'
   | 'ERR_TOKEN_MALFORMED'
   | 'ERR_TOKEN_TOO_LARGE'
   | 'ERR_TOKEN_SIGNATURE'
@@ -60,8 +73,15 @@ export type AuthErrorCode =
   | 'ERR_TOKEN_INVALID'
   | 'ERR_TOKEN_REVOKED'
   | 'ERR_UNKNOWN_SUBJECT'
+  | 'ERR_API_KEY_INVALID'
+  | 'ERR_BASIC_INVALID'
+  | 'ERR_BASIC_MALFORMED'
   | 'ERR_INACTIVE_USER'
   | 'ERR_INSUFFICIENT_SCOPE'
+  | SharedErrorCode;
+
+/** The codes the token endpoint answers with: the codes of {@link TokenRequestError}. */
+export type TokenErrorCode =
   | 'ERR_CONTENT_TYPE'
   | 'ERR_BODY_TOO_LARGE'
   | 'ERR_FORM_MALFORMED'
@@ -76,15 +96,17 @@ export type AuthErrorCode =
   | 'ERR_INVALID_SCOPE'
   | 'ERR_INVALID_GRANT'
   | 'ERR_INVALID_CLIENT'
-  | 'ERR_BUSY'
-  | 'ERR_HOOK_FAILED'
-  | 'ERR_HOOK_TIMEOUT';
+  | SharedErrorCode;
+
+/** Server-side faults, answered alike on either side. */
+export type SharedErrorCode = 'ERR_BUSY' | 'ERR_HOOK_FAILED' | 'ERR_HOOK_TIMEOUT';
 
 const invalidToken = (description: string): ErrorSpec => ({
   status: 401,
   oauthError: 'invalid_token',
   detail: 'Could not validate credentials',
   description,
+  challenge: 'error',
 });
 
 const invalidRequest = (description: string, status = 400): ErrorSpec => ({
@@ -92,16 +114,25 @@ const invalidRequest = (description: string, status = 400): ErrorSpec => ({
   oauthError: 'invalid_request',
   detail: description,
   description,
+  challenge: 'none',
 });
 
 const SPECS = {
   // Protected resources (RFC 6750 §3).
-  ERR_NOT_AUTHENTICATED: { status: 401, detail: 'Not authenticated', description: 'Authentication required' },
+  ERR_NOT_AUTHENTICATED: { status: 401, detail: 'Not authenticated', description: 'Authentication required', challenge: 'scheme' },
   ERR_BEARER_INVALID_REQUEST: {
     status: 400,
     oauthError: 'invalid_request',
     detail: 'Invalid authentication request',
     description: 'The access token was sent in more than one place',
+    challenge: 'error',
+  },
+  ERR_REPEATED_CREDENTIALS: {
+    status: 400,
+    oauthError: 'invalid_request',
+    detail: 'Invalid authentication request',
+    description: 'The credentials were sent more than once',
+    challenge: 'none',
   },
   ERR_TOKEN_MALFORMED: invalidToken('The access token is malformed'),
   ERR_TOKEN_TOO_LARGE: invalidToken('The access token is too large'),
@@ -113,12 +144,26 @@ const SPECS = {
   ERR_TOKEN_INVALID: invalidToken('The access token is invalid'),
   ERR_TOKEN_REVOKED: invalidToken('The access token was revoked'),
   ERR_UNKNOWN_SUBJECT: invalidToken('The access token subject is unknown'),
-  ERR_INACTIVE_USER: { status: 400, detail: 'Inactive user', description: 'The user is inactive' },
+  ERR_API_KEY_INVALID: { status: 401, detail: 'Could not validate credentials', description: 'The API key is invalid', challenge: 'scheme' },
+  ERR_BASIC_INVALID: {
+    status: 401,
+    detail: 'Incorrect username or password',
+    description: 'Incorrect username or password',
+    challenge: 'scheme',
+  },
+  ERR_BASIC_MALFORMED: {
+    status: 401,
+    detail: 'Invalid authentication credentials',
+    description: 'The Basic credentials are malformed',
+    challenge: 'scheme',
+  },
+  ERR_INACTIVE_USER: { status: 400, detail: 'Inactive user', description: 'The user is inactive', challenge: 'none' },
   ERR_INSUFFICIENT_SCOPE: {
     status: 403,
     oauthError: 'insufficient_scope',
     detail: 'Not enough permissions',
-    description: 'The access token lacks a required scope',
+    description: 'The credentials lack a required scope',
+    challenge: 'error',
   },
   // Token endpoint (RFC 6749 §5.2).
   ERR_CONTENT_TYPE: invalidRequest('Unsupported content type, expected a form'),
@@ -136,24 +181,28 @@ const SPECS = {
     oauthError: 'unsupported_grant_type',
     detail: 'Unsupported grant type',
     description: 'Only the password grant is supported',
+    challenge: 'none',
   },
   ERR_INVALID_SCOPE: {
     status: 400,
     oauthError: 'invalid_scope',
     detail: 'Invalid scope',
     description: 'The requested scope is invalid or unknown',
+    challenge: 'none',
   },
   ERR_INVALID_GRANT: {
     status: 400,
     oauthError: 'invalid_grant',
     detail: 'Incorrect username or password',
     description: 'Incorrect username or password',
+    challenge: 'none',
   },
   ERR_INVALID_CLIENT: {
     status: 401,
     oauthError: 'invalid_client',
     detail: 'Client authentication failed',
     description: 'Client authentication failed',
+    challenge: 'none',
   },
   // Either side.
   ERR_BUSY: {
@@ -161,18 +210,21 @@ const SPECS = {
     oauthError: 'temporarily_unavailable',
     detail: 'Service temporarily unavailable',
     description: 'Too many concurrent requests, retry later',
+    challenge: 'none',
   },
   ERR_HOOK_FAILED: {
     status: 500,
     oauthError: 'server_error',
     detail: 'Internal Server Error',
     description: 'The server failed to process the request',
+    challenge: 'none',
   },
   ERR_HOOK_TIMEOUT: {
     status: 503,
     oauthError: 'temporarily_unavailable',
     detail: 'Service temporarily unavailable',
     description: 'A check the server depends on did not answer in time',
+    challenge: 'none',
   },
 } as const satisfies Record<AuthErrorCode, ErrorSpec>;
 
@@ -220,7 +272,14 @@ export interface AuthErrorOptions {
   retryAfter?: number;
   /** For `ERR_INVALID_CLIENT`: the client tried HTTP Basic, so the answer carries a `Basic` challenge. */
   basicChallenge?: boolean;
+  /**
+   * On a protected route: the challenges of the schemes the route accepts (`['Bearer', 'APIKey']`,
+   * `['Basic realm="api"']`), or of the one scheme whose credentials were refused. Default `['Bearer']`.
+   */
+  challenges?: readonly string[];
 }
+
+const BEARER: readonly string[] = Object.freeze(['Bearer']);
 
 /**
  * Quotes a value as an RFC 9110 §5.6.4 `quoted-string`.
@@ -284,6 +343,8 @@ export class AuthError extends Error {
   readonly retryAfter: number | undefined;
   /** Whether the answer carries a `Basic` challenge (`ERR_INVALID_CLIENT` after HTTP Basic). */
   readonly basicChallenge: boolean;
+  /** On a protected route: the challenges of the schemes concerned (see {@link AuthErrorOptions.challenges}). */
+  readonly challenges: readonly string[];
   /**
    * Whether the message may be shown to the client: true below 500. Messages are fixed sentences, so
    * Koa's and similar default error handlers can render them as they are.
@@ -297,13 +358,15 @@ export class AuthError extends Error {
     this.code = code;
     this.status = spec.status;
     this.oauthError = spec.oauthError;
-    this.detail = spec.oauthError === 'invalid_request' && code !== 'ERR_BEARER_INVALID_REQUEST' ? description : spec.detail;
+    // Where a row's detail is its description (the form errors), it names the parameter too.
+    this.detail = spec.detail === spec.description ? description : spec.detail;
     this.description = description;
     this.claim = options.claim;
     this.scopes = options.scopes;
     this.parameter = options.parameter;
     this.retryAfter = spec.status === 503 ? (options.retryAfter ?? 1) : undefined;
     this.basicChallenge = options.basicChallenge ?? false;
+    this.challenges = options.challenges ?? BEARER;
     this.expose = this.status < 500;
   }
 
@@ -358,16 +421,27 @@ export class AuthError extends Error {
 export class BearerError extends AuthError {
   /** `'BearerError'`. */
   override readonly name: string = 'BearerError';
+  declare readonly code: ResourceErrorCode;
 
-  /** The `WWW-Authenticate` value, or `undefined` where RFC 6750 sends none (400 inactive user, 5xx). */
+  constructor(code: ResourceErrorCode, options: AuthErrorOptions = {}) {
+    super(code, options);
+  }
+
+  /**
+   * The `WWW-Authenticate` value, or `undefined` where none is sent (400 inactive user, 5xx, a 403
+   * on a route whose scheme has no RFC 6750 error attributes).
+   */
   get challenge(): string | undefined {
-    if (this.status === 401 && this.oauthError === undefined) return 'Bearer';
-    if (this.status !== 401 && this.status !== 403 && this.code !== 'ERR_BEARER_INVALID_REQUEST') return undefined;
+    const kind = SPECS[this.code].challenge;
+    if (kind === 'none') return undefined;
+    if (kind === 'scheme') return this.challenges.join(', ');
+    const [scheme = 'Bearer'] = this.challenges;
+    if (!/^bearer(?: |$)/i.test(scheme)) return this.status === 401 ? scheme : undefined;
     const params = [`error=${quote(this.oauthError ?? 'invalid_request')}`];
     // The contract pins the insufficient_scope challenge to error and scope only.
     if (this.scopes === undefined) params.push(`error_description=${quote(this.description)}`);
     else params.push(`scope=${quote(this.scopes.join(' '))}`);
-    return `Bearer ${params.join(', ')}`;
+    return `${scheme} ${params.join(', ')}`;
   }
 
   override get headers(): Readonly<Record<string, string>> {
@@ -399,6 +473,11 @@ export class BearerError extends AuthError {
 export class TokenRequestError extends AuthError {
   /** `'TokenRequestError'`. */
   override readonly name: string = 'TokenRequestError';
+  declare readonly code: TokenErrorCode;
+
+  constructor(code: TokenErrorCode, options: AuthErrorOptions = {}) {
+    super(code, options);
+  }
 
   override get headers(): Readonly<Record<string, string>> {
     const headers: Record<string, string> = { ...super.headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' };
@@ -428,15 +507,16 @@ export const thrownBy = new WeakMap<AuthError, unknown>();
  */
 export function asEndpointError<T extends AuthError>(
   err: AuthError,
-  Kind: new (code: AuthErrorCode, options?: AuthErrorOptions) => T,
+  Kind: new (code: never, options?: AuthErrorOptions) => T,
 ): T {
   if (err instanceof Kind) return err;
-  const options: AuthErrorOptions = { cause: err.cause, basicChallenge: err.basicChallenge };
+  const options: AuthErrorOptions = { cause: err.cause, basicChallenge: err.basicChallenge, challenges: err.challenges };
   if (err.claim !== undefined) options.claim = err.claim;
   if (err.scopes !== undefined) options.scopes = err.scopes;
   if (err.parameter !== undefined) options.parameter = err.parameter;
   if (err.retryAfter !== undefined) options.retryAfter = err.retryAfter;
-  const converted = new Kind(err.code, options);
+  // Only the shared codes (a busy hasher, a failing hook) reach here from the other side.
+  const converted = new Kind(err.code as never, options);
   if (thrownBy.has(err)) thrownBy.set(converted, thrownBy.get(err));
   return converted;
 }

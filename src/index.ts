@@ -16,8 +16,16 @@ export {
   type Login,
   type Principal,
   type Requirement,
+  type SecurityRequirement,
   type TokenEndpointOptions,
 } from './engine.js';
+export type { Guard } from './guard.js';
+export { apiKey, type ApiKeyLocation, type ApiKeyOptions } from './schemes/api-key.js';
+export { createApiKeyStore, type ApiKeyStore } from './schemes/api-key-store.js';
+export { httpBasic, type BasicCredentials, type HttpBasicOptions } from './schemes/http-basic.js';
+export { httpBearer, type HttpBearerOptions } from './schemes/http-bearer.js';
+export { openIdConnect, type OpenIdConnectOptions } from './schemes/open-id-connect.js';
+export type { HookRunner, OpenApiVersion, Scheme, SecurityContext, Verified, VerifyHook } from './schemes/scheme.js';
 export {
   AuthError,
   BearerError,
@@ -27,6 +35,9 @@ export {
   type AuthErrorOptions,
   type OAuthErrorCode,
   type ResourceErrorBody,
+  type ResourceErrorCode,
+  type SharedErrorCode,
+  type TokenErrorCode,
   type TokenErrorBody,
 } from './errors.js';
 export { openApiSecurity, type OpenApiObject, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';

@@ -6,7 +6,7 @@
  * @module
  */
 import busboy from 'busboy';
-import { TokenRequestError, type AuthErrorCode } from './errors.js';
+import { TokenRequestError, type TokenErrorCode } from './errors.js';
 import { parseScope } from './scopes.js';
 
 /** A request body: bytes, text, a Node stream (any async iterable of bytes) or a web `ReadableStream`. */
@@ -137,7 +137,7 @@ export async function parsePasswordForm(
   return validate(entries, request.authorization, options.grantType ?? 'lenient');
 }
 
-function fail(code: AuthErrorCode, parameter?: string): never {
+function fail(code: TokenErrorCode, parameter?: string): never {
   throw new TokenRequestError(code, parameter === undefined ? {} : { parameter });
 }
 
@@ -188,7 +188,7 @@ function readForm(body: BodyInput, contentType: string, limits: Required<FormLim
   return new Promise((resolve, reject) => {
     const entries: Array<[string, string]> = [];
     let settled = false;
-    const stop = (code: AuthErrorCode, cause?: unknown): void => {
+    const stop = (code: TokenErrorCode, cause?: unknown): void => {
       if (settled) return;
       settled = true;
       reject(new TokenRequestError(code, cause === undefined ? {} : { cause }));

@@ -5,7 +5,7 @@
  * @module
  */
 import { jwtVerify, SignJWT, importPKCS8, importSPKI, type CryptoKey, type JWTPayload, type KeyObject } from 'jose';
-import { BearerError, asEndpointError, type AuthError, type AuthErrorCode } from './errors.js';
+import { BearerError, asEndpointError, type AuthError, type ResourceErrorCode } from './errors.js';
 import { callHook, checkTimeout } from './lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 
@@ -151,7 +151,7 @@ function isCanonical(segment: string): boolean {
   return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
 }
 
-const JOSE_CODES: Readonly<Record<string, AuthErrorCode>> = {
+const JOSE_CODES: Readonly<Record<string, ResourceErrorCode>> = {
   ERR_JWT_EXPIRED: 'ERR_TOKEN_EXPIRED',
   ERR_JWT_CLAIM_VALIDATION_FAILED: 'ERR_TOKEN_CLAIM',
   ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'ERR_TOKEN_SIGNATURE',

@@ -8,7 +8,8 @@ export interface AdapterOptions {
 }
 
 /** Options of `requireAuth` and `optionalAuth`. */
-export interface AuthOptions extends Requirement, AdapterOptions {}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface AuthOptions extends Requirement<any>, AdapterOptions {}
 
 /** Options of `tokenEndpoint`. */
 export interface EndpointOptions extends TokenEndpointOptions, AdapterOptions {}
@@ -41,9 +42,11 @@ export function guardSettings(
   where: string,
   auth: Gatepass<unknown>,
   options: AuthOptions,
-): { requirement: Requirement; forwardErrors: boolean } {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+): { requirement: Requirement<any>; forwardErrors: boolean } {
   check(where, auth, options, ['scopes', 'active', 'forwardErrors']);
-  const requirement: Requirement = options.active === undefined ? {} : { active: options.active };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const requirement: Requirement<any> = options.active === undefined ? {} : { active: options.active };
   if (options.scopes !== undefined) {
     const undeclared = options.scopes.filter((scope) => !Object.hasOwn(auth.scopes, scope));
     if (undeclared.length > 0) throw new TypeError(`${where}: scopes not declared in createGatepass(): ${undeclared.join(', ')}`);
