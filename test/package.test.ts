@@ -2,6 +2,7 @@
 // through the package's own "exports" by name.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -115,6 +116,31 @@ describe('the core stays pure', () => {
     visit('index.js');
     expect([...external].sort()).toEqual(['busboy', 'jose']);
     expect(seen.size).toBeGreaterThan(1);
+  });
+});
+
+/** Every file under dist/, as a path relative to it. */
+const distFiles = (): string[] => readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) => /\.[cm]?ts$|\.[cm]?js$/.test(f));
+
+/**
+ * The module specifiers a built file loads: `import … from`, `export … from`, `import '…'`, `import('…')`
+ * and `require('…')`, each marked static or dynamic (`import()`).
+ */
+function specifiersOf(file: string): Array<{ specifier: string; dynamic: boolean }> {
+  const source = readFileSync(join(root, 'dist', file), 'utf8');
+  return [...source.matchAll(/(?:\bfrom\s*|\bimport\s*|\b(import|require)\s*\(\s*)(['"])([^'"\n]+)\2/g)].map((m) => ({
+    specifier: m[3] as string,
+    dynamic: m[1] === 'import',
+  }));
+}
+
+describe('the built files', () => {
+  it('import and require every Node built-in by its node: name, as the sources do', () => {
+    const loads = distFiles().flatMap((file) => specifiersOf(file).map(({ specifier }) => ({ file, specifier })));
+    const builtins = loads.filter(({ specifier }) => isBuiltin(specifier));
+    // password.js and password.cjs load node:os, the CLI node:fs, node:readline and node:util.
+    for (const file of ['password.js', 'password.cjs', 'cli.js']) expect(builtins.map((load) => load.file), file).toContain(file);
+    expect(builtins.filter(({ specifier }) => !specifier.startsWith('node:')).map(({ file, specifier }) => `${file}: ${specifier}`)).toEqual([]);
   });
 });
 
