@@ -80,7 +80,7 @@ describe('the bin', () => {
     expect(top.code).toBe(0);
     for (const command of ['openapi', 'hash', 'secret', 'token']) expect(top.stdout).toContain(command);
     const flags: Record<string, string[]> = {
-      openapi: ['--token-url', '--refresh-url', '--scope', '--openapi', '--scheme-name', '--path', '--strict', '--format'],
+      openapi: ['--token-url', '--refresh-url', '--scope', '--openapi', '--scheme-name', '--path', '--strict', '--format', 'npm install yaml'],
       hash: ['--memory-cost', '--time-cost', '--parallelism', 'stdin'],
       secret: ['--bytes', '--format'],
       token: ['--subject', '--scope', '--expires-in', '--issuer', '--audience', '--secret-env', '--json', 'GATEPASS_SECRET'],
