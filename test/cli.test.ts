@@ -264,6 +264,49 @@ describe('gatepass secret', () => {
   });
 });
 
+describe('a negative number after an option', () => {
+  const usage = (command: string, message: string) => ({ code: 2, stdout: '', stderr: `gatepass ${command}: ${message} (see 'gatepass ${command} --help')\n` });
+  const env = { GATEPASS_SECRET: 'cli-test-secret-of-at-least-thirty-two-bytes' };
+
+  it('is the value of a numeric option, refused as out of range like any other bad number', async () => {
+    const runs = await Promise.all([
+      gatepass(['token', '--subject', 'johndoe', '--expires-in', '-5'], { env }),
+      gatepass(['token', '--expires-in', '-5', '--subject', 'johndoe'], { env }),
+      gatepass(['token', '--subject', 'johndoe', '--expires-in=-5'], { env }),
+      gatepass(['secret', '--bytes', '-32']),
+      gatepass(['hash', '--memory-cost', '-19456'], { input: 'password' }),
+      gatepass(['hash', '--time-cost', '-2'], { input: 'password' }),
+      gatepass(['hash', '--parallelism', '-1.5'], { input: 'password' }),
+      gatepass(['openapi', '--token-url', 'token', '--openapi', '-3.1']),
+    ]);
+    expect(runs).toEqual([
+      usage('token', "--expires-in must be a whole number from 1 to 2147483647, not '-5'"),
+      usage('token', "--expires-in must be a whole number from 1 to 2147483647, not '-5'"),
+      usage('token', "--expires-in must be a whole number from 1 to 2147483647, not '-5'"),
+      usage('secret', "--bytes must be a whole number from 32 to 1024, not '-32'"),
+      usage('hash', "--memory-cost must be a whole number from 8 to 4194304, not '-19456'"),
+      usage('hash', "--time-cost must be a whole number from 1 to 1000, not '-2'"),
+      usage('hash', "--parallelism must be a whole number from 1 to 255, not '-1.5'"),
+      usage('openapi', "--openapi must be 3.1 or 3.0, not '-3.1'"),
+    ]);
+  });
+
+  it('is still a missing value for a text option, and text after a numeric option is never echoed', async () => {
+    const runs = await Promise.all([
+      gatepass(['token', '--subject', '-5'], { env }),
+      gatepass(['token', '--subject', 'johndoe', '--expires-in', '-hunter2'], { env }),
+      gatepass(['token', '--subject', 'johndoe', '--expires-in', '-5hunter2'], { env }),
+      gatepass(['secret', '--', '--bytes', '-32']),
+    ]);
+    expect(runs).toEqual([
+      usage('token', "option '--subject' needs a value (write --subject=<value> for one starting with '-')"),
+      usage('token', "option '--expires-in' needs a value (write --expires-in=<value> for one starting with '-')"),
+      usage('token', "option '--expires-in' needs a value (write --expires-in=<value> for one starting with '-')"),
+      usage('secret', 'unexpected argument (this command takes options only)'),
+    ]);
+  });
+});
+
 describe('gatepass token', () => {
   const secret = 'cli-test-secret-of-at-least-thirty-two-bytes';
 
@@ -323,7 +366,11 @@ describe('gatepass token', () => {
     expectUsageError(runs[0]!, "unknown option '--secret'", '--secret-env');
     expectUsageError(runs[1]!, '--secret-env takes the name of an environment variable');
     expectUsageError(runs[2]!, '--subject is required');
-    expectUsageError(runs[3]!, '--expires-in');
+    expect(runs[3]).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "gatepass token: --expires-in must be a whole number from 1 to 2147483647, not '-5' (see 'gatepass token --help')\n",
+    });
     expectUsageError(runs[4]!, '--scope', `'a"b'`);
     for (const run of runs) {
       expect(run.stderr).not.toContain('hunter2');

@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createPasswordHasher, type PasswordHasherOptions } from '../password.js';
-import { CliError, integer, parseOrExplain, type Command } from './args.js';
+import { CliError, integer, numbersAsValues, parseOrExplain, type Command } from './args.js';
 
 const help = `Usage: gatepass hash [options] < password.txt
 
@@ -87,7 +87,8 @@ export const hash: Command = {
   summary: 'hash a password read from stdin with argon2id, for seeding a user store',
   help,
   async run(args) {
-    const { values } = parseOrExplain(() => parseArgs({ args, options, strict: true }), {
+    const numeric = ['--memory-cost', '--time-cost', '--parallelism'];
+    const { values } = parseOrExplain(() => parseArgs({ args: numbersAsValues(args, numeric), options, strict: true }), {
       positional: 'the password is read from stdin, never from the command line',
       options: { '--password': 'the password is read from stdin, never from the command line' },
     });

@@ -1,7 +1,7 @@
 /** `gatepass openapi`: the security scheme and the token endpoint's path item, to merge into a spec. */
 import { parseArgs } from 'node:util';
 import { openApiSecurity, type OpenApiOptions } from '../index.js';
-import { CliError, UsageError, nonEmpty, oneOf, parseOrExplain, scopeName, type Command } from './args.js';
+import { CliError, UsageError, nonEmpty, numbersAsValues, oneOf, parseOrExplain, scopeName, type Command } from './args.js';
 
 const help = `Usage: gatepass openapi --token-url <url> [options]
 
@@ -73,7 +73,7 @@ export const openapi: Command = {
   summary: 'print the OpenAPI security scheme and token endpoint path item for an existing spec',
   help,
   async run(args) {
-    const { values } = parseOrExplain(() => parseArgs({ args, options, strict: true }), {
+    const { values } = parseOrExplain(() => parseArgs({ args: numbersAsValues(args, ['--openapi']), options, strict: true }), {
       positional: 'give the token URL as --token-url <url>',
     });
     if (values.help) {
