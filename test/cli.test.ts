@@ -196,12 +196,12 @@ describe('gatepass hash', () => {
   });
 
   it('keeps every other character of stdin, and takes the argon2 parameters as flags', async () => {
-    const run = await gatepass(['hash', '--memory-cost', '8192', '--time-cost', '1', '--parallelism', '2'], {
+    const run = await gatepass(['hash', '--memory-cost', '9216', '--time-cost', '4', '--parallelism', '2'], {
       input: ' two trailing newlines\n\n',
     });
     expect(run.code).toBe(0);
     const stored = run.stdout.trimEnd();
-    expect(stored).toMatch(/^\$argon2id\$v=19\$m=8192,t=1,p=2\$/);
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=9216,t=4,p=2\$/);
     expect(await createPasswordHasher().verify(stored, ' two trailing newlines\n')).toBe(true);
   });
 
@@ -234,6 +234,58 @@ describe('gatepass hash', () => {
   it('refuses bad argon2 parameters with exit code 2', async () => {
     expectUsageError(await gatepass(['hash', '--time-cost', '0'], { input: password }), '--time-cost', "'0'");
     expectUsageError(await gatepass(['hash', '--memory-cost', 'lots'], { input: password }), '--memory-cost', "'lots'");
+  });
+
+  // OWASP's password storage cheat sheet: argon2id with m=47104 t=1, m=19456 t=2, m=12288 t=3,
+  // m=9216 t=4 or m=7168 t=5 (KiB, p=1) are equivalent minimums.
+  const weak = (option: string, minimum: number, timeCost: number) =>
+    `gatepass hash: ${option} is below OWASP's minimum for argon2id (${minimum} KiB with --time-cost ${timeCost}); ` +
+    "pass --allow-weak to use it anyway (see 'gatepass hash --help')\n";
+
+  it("refuses argon2id parameters below OWASP's minimums with exit code 2, before reading the password", async () => {
+    const runs = await Promise.all([
+      gatepass(['hash', '--memory-cost', '10'], { input: password }),
+      gatepass(['hash', '--memory-cost', '19455'], { input: password }),
+      gatepass(['hash', '--memory-cost', '47103', '--time-cost', '1'], { input: password }),
+      gatepass(['hash', '--memory-cost', '12287', '--time-cost', '3'], { input: password }),
+      gatepass(['hash', '--memory-cost', '9215', '--time-cost', '4'], { input: password }),
+      gatepass(['hash', '--memory-cost', '7167', '--time-cost', '5'], { input: password }),
+      gatepass(['hash', '--memory-cost', '7167', '--time-cost', '100'], { input: password }),
+      gatepass(['hash', '--time-cost', '1'], { input: password }),
+    ]);
+    const expected = [
+      weak('--memory-cost 10', 19456, 2),
+      weak('--memory-cost 19455', 19456, 2),
+      weak('--memory-cost 47103', 47104, 1),
+      weak('--memory-cost 12287', 12288, 3),
+      weak('--memory-cost 9215', 9216, 4),
+      weak('--memory-cost 7167', 7168, 5),
+      weak('--memory-cost 7167', 7168, 100),
+      // The default memory cost, 19456 KiB, is too little for one pass.
+      weak('--time-cost 1 with the default --memory-cost 19456', 47104, 1),
+    ];
+    expect(runs).toEqual(expected.map((stderr) => ({ code: 2, stdout: '', stderr })));
+  });
+
+  it("takes OWASP's minimums themselves, and weaker parameters with --allow-weak", async () => {
+    const runs = await Promise.all([
+      gatepass(['hash', '--memory-cost', '47104', '--time-cost', '1'], { input: password }),
+      gatepass(['hash', '--memory-cost', '12288', '--time-cost', '3'], { input: password }),
+      gatepass(['hash', '--memory-cost', '7168', '--time-cost', '5'], { input: password }),
+      gatepass(['hash', '--memory-cost', '7168', '--time-cost', '6'], { input: password }),
+      gatepass(['hash', '--memory-cost', '10', '--allow-weak'], { input: password }),
+      gatepass(['hash', '--time-cost', '1', '--memory-cost', '8', '--allow-weak'], { input: password }),
+    ]);
+    const params = ['m=47104,t=1,p=1', 'm=12288,t=3,p=1', 'm=7168,t=5,p=1', 'm=7168,t=6,p=1', 'm=10,t=2,p=1', 'm=8,t=1,p=1'];
+    for (const [index, run] of runs.entries()) {
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^\\$argon2id\\$v=19\\$${params[index]}\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+\\n$`));
+      expect(await createPasswordHasher().verify(run.stdout.trimEnd(), password)).toBe(true);
+    }
+    const help = await gatepass(['hash', '--help']);
+    expect(help.stdout).toContain('--allow-weak');
+    expect(help.stdout).toMatch(/m=47104 t=1.*m=7168 t=5/s);
   });
 });
 
