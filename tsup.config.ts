@@ -45,6 +45,10 @@ export default defineConfig([
     clean: ['!cli.js'],
     target: 'node20',
     platform: 'neutral',
+    // Keep `node:os` as the sources write it: tsup strips the prefix by default, and on the neutral
+    // platform esbuild leaves built-ins external only when told.
+    removeNodeProtocol: false,
+    external: [/^node:/],
     treeshake: true,
   },
   {

@@ -80,7 +80,7 @@ describe('the bin', () => {
     expect(top.code).toBe(0);
     for (const command of ['openapi', 'hash', 'secret', 'token']) expect(top.stdout).toContain(command);
     const flags: Record<string, string[]> = {
-      openapi: ['--token-url', '--refresh-url', '--scope', '--openapi', '--scheme-name', '--path', '--strict', '--format'],
+      openapi: ['--token-url', '--refresh-url', '--scope', '--openapi', '--scheme-name', '--path', '--strict', '--format', 'npm install yaml'],
       hash: ['--memory-cost', '--time-cost', '--parallelism', 'stdin'],
       secret: ['--bytes', '--format'],
       token: ['--subject', '--scope', '--expires-in', '--issuer', '--audience', '--secret-env', '--json', 'GATEPASS_SECRET'],
@@ -196,12 +196,12 @@ describe('gatepass hash', () => {
   });
 
   it('keeps every other character of stdin, and takes the argon2 parameters as flags', async () => {
-    const run = await gatepass(['hash', '--memory-cost', '8192', '--time-cost', '1', '--parallelism', '2'], {
+    const run = await gatepass(['hash', '--memory-cost', '9216', '--time-cost', '4', '--parallelism', '2'], {
       input: ' two trailing newlines\n\n',
     });
     expect(run.code).toBe(0);
     const stored = run.stdout.trimEnd();
-    expect(stored).toMatch(/^\$argon2id\$v=19\$m=8192,t=1,p=2\$/);
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=9216,t=4,p=2\$/);
     expect(await createPasswordHasher().verify(stored, ' two trailing newlines\n')).toBe(true);
   });
 
@@ -235,6 +235,58 @@ describe('gatepass hash', () => {
     expectUsageError(await gatepass(['hash', '--time-cost', '0'], { input: password }), '--time-cost', "'0'");
     expectUsageError(await gatepass(['hash', '--memory-cost', 'lots'], { input: password }), '--memory-cost', "'lots'");
   });
+
+  // OWASP's password storage cheat sheet: argon2id with m=47104 t=1, m=19456 t=2, m=12288 t=3,
+  // m=9216 t=4 or m=7168 t=5 (KiB, p=1) are equivalent minimums.
+  const weak = (option: string, minimum: number, timeCost: number) =>
+    `gatepass hash: ${option} is below OWASP's minimum for argon2id (${minimum} KiB with --time-cost ${timeCost}); ` +
+    "pass --allow-weak to use it anyway (see 'gatepass hash --help')\n";
+
+  it("refuses argon2id parameters below OWASP's minimums with exit code 2, before reading the password", async () => {
+    const runs = await Promise.all([
+      gatepass(['hash', '--memory-cost', '10'], { input: password }),
+      gatepass(['hash', '--memory-cost', '19455'], { input: password }),
+      gatepass(['hash', '--memory-cost', '47103', '--time-cost', '1'], { input: password }),
+      gatepass(['hash', '--memory-cost', '12287', '--time-cost', '3'], { input: password }),
+      gatepass(['hash', '--memory-cost', '9215', '--time-cost', '4'], { input: password }),
+      gatepass(['hash', '--memory-cost', '7167', '--time-cost', '5'], { input: password }),
+      gatepass(['hash', '--memory-cost', '7167', '--time-cost', '100'], { input: password }),
+      gatepass(['hash', '--time-cost', '1'], { input: password }),
+    ]);
+    const expected = [
+      weak('--memory-cost 10', 19456, 2),
+      weak('--memory-cost 19455', 19456, 2),
+      weak('--memory-cost 47103', 47104, 1),
+      weak('--memory-cost 12287', 12288, 3),
+      weak('--memory-cost 9215', 9216, 4),
+      weak('--memory-cost 7167', 7168, 5),
+      weak('--memory-cost 7167', 7168, 100),
+      // The default memory cost, 19456 KiB, is too little for one pass.
+      weak('--time-cost 1 with the default --memory-cost 19456', 47104, 1),
+    ];
+    expect(runs).toEqual(expected.map((stderr) => ({ code: 2, stdout: '', stderr })));
+  });
+
+  it("takes OWASP's minimums themselves, and weaker parameters with --allow-weak", async () => {
+    const runs = await Promise.all([
+      gatepass(['hash', '--memory-cost', '47104', '--time-cost', '1'], { input: password }),
+      gatepass(['hash', '--memory-cost', '12288', '--time-cost', '3'], { input: password }),
+      gatepass(['hash', '--memory-cost', '7168', '--time-cost', '5'], { input: password }),
+      gatepass(['hash', '--memory-cost', '7168', '--time-cost', '6'], { input: password }),
+      gatepass(['hash', '--memory-cost', '10', '--allow-weak'], { input: password }),
+      gatepass(['hash', '--time-cost', '1', '--memory-cost', '8', '--allow-weak'], { input: password }),
+    ]);
+    const params = ['m=47104,t=1,p=1', 'm=12288,t=3,p=1', 'm=7168,t=5,p=1', 'm=7168,t=6,p=1', 'm=10,t=2,p=1', 'm=8,t=1,p=1'];
+    for (const [index, run] of runs.entries()) {
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^\\$argon2id\\$v=19\\$${params[index]}\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+\\n$`));
+      expect(await createPasswordHasher().verify(run.stdout.trimEnd(), password)).toBe(true);
+    }
+    const help = await gatepass(['hash', '--help']);
+    expect(help.stdout).toContain('--allow-weak');
+    expect(help.stdout).toMatch(/m=47104 t=1.*m=7168 t=5/s);
+  });
 });
 
 describe('gatepass secret', () => {
@@ -261,6 +313,49 @@ describe('gatepass secret', () => {
     const [short, format] = await Promise.all([gatepass(['secret', '--bytes', '16']), gatepass(['secret', '--format', 'base32'])]);
     expectUsageError(short, '--bytes', "'16'");
     expectUsageError(format, '--format', "'base32'");
+  });
+});
+
+describe('a negative number after an option', () => {
+  const usage = (command: string, message: string) => ({ code: 2, stdout: '', stderr: `gatepass ${command}: ${message} (see 'gatepass ${command} --help')\n` });
+  const env = { GATEPASS_SECRET: 'cli-test-secret-of-at-least-thirty-two-bytes' };
+
+  it('is the value of a numeric option, refused as out of range like any other bad number', async () => {
+    const runs = await Promise.all([
+      gatepass(['token', '--subject', 'johndoe', '--expires-in', '-5'], { env }),
+      gatepass(['token', '--expires-in', '-5', '--subject', 'johndoe'], { env }),
+      gatepass(['token', '--subject', 'johndoe', '--expires-in=-5'], { env }),
+      gatepass(['secret', '--bytes', '-32']),
+      gatepass(['hash', '--memory-cost', '-19456'], { input: 'password' }),
+      gatepass(['hash', '--time-cost', '-2'], { input: 'password' }),
+      gatepass(['hash', '--parallelism', '-1.5'], { input: 'password' }),
+      gatepass(['openapi', '--token-url', 'token', '--openapi', '-3.1']),
+    ]);
+    expect(runs).toEqual([
+      usage('token', "--expires-in must be a whole number from 1 to 2147483647, not '-5'"),
+      usage('token', "--expires-in must be a whole number from 1 to 2147483647, not '-5'"),
+      usage('token', "--expires-in must be a whole number from 1 to 2147483647, not '-5'"),
+      usage('secret', "--bytes must be a whole number from 32 to 1024, not '-32'"),
+      usage('hash', "--memory-cost must be a whole number from 8 to 4194304, not '-19456'"),
+      usage('hash', "--time-cost must be a whole number from 1 to 1000, not '-2'"),
+      usage('hash', "--parallelism must be a whole number from 1 to 255, not '-1.5'"),
+      usage('openapi', "--openapi must be 3.1 or 3.0, not '-3.1'"),
+    ]);
+  });
+
+  it('is still a missing value for a text option, and text after a numeric option is never echoed', async () => {
+    const runs = await Promise.all([
+      gatepass(['token', '--subject', '-5'], { env }),
+      gatepass(['token', '--subject', 'johndoe', '--expires-in', '-hunter2'], { env }),
+      gatepass(['token', '--subject', 'johndoe', '--expires-in', '-5hunter2'], { env }),
+      gatepass(['secret', '--', '--bytes', '-32']),
+    ]);
+    expect(runs).toEqual([
+      usage('token', "option '--subject' needs a value (write --subject=<value> for one starting with '-')"),
+      usage('token', "option '--expires-in' needs a value (write --expires-in=<value> for one starting with '-')"),
+      usage('token', "option '--expires-in' needs a value (write --expires-in=<value> for one starting with '-')"),
+      usage('secret', 'unexpected argument (this command takes options only)'),
+    ]);
   });
 });
 
@@ -323,7 +418,11 @@ describe('gatepass token', () => {
     expectUsageError(runs[0]!, "unknown option '--secret'", '--secret-env');
     expectUsageError(runs[1]!, '--secret-env takes the name of an environment variable');
     expectUsageError(runs[2]!, '--subject is required');
-    expectUsageError(runs[3]!, '--expires-in');
+    expect(runs[3]).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "gatepass token: --expires-in must be a whole number from 1 to 2147483647, not '-5' (see 'gatepass token --help')\n",
+    });
     expectUsageError(runs[4]!, '--scope', `'a"b'`);
     for (const run of runs) {
       expect(run.stderr).not.toContain('hunter2');

@@ -324,6 +324,30 @@ describe('package install (npm pack → fresh consumer)', () => {
     expect(exports['gatepass/fastify']).toContain('gatepass');
   });
 
+  it('runs the gatepass bin without yaml, which only --format yaml needs, and says how to get it', async () => {
+    // yaml is an optional peer dependency: installing gatepass does not bring it.
+    expect(existsSync(path.join(consumer, 'node_modules', 'yaml'))).toBe(false);
+    const bin = path.join(consumer, 'node_modules', '.bin', 'gatepass');
+    const gatepass = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(bin, args, { cwd: consumer, env: cleanEnv(), timeout: 30_000 }, (err, stdout, stderr) => {
+          resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+        });
+      });
+    const [json, yaml] = await Promise.all([
+      gatepass('openapi', '--token-url', 'token'),
+      gatepass('openapi', '--token-url', 'token', '--format', 'yaml'),
+    ]);
+    expect(json.code).toBe(0);
+    expect(json.stderr).toBe('');
+    expect(Object.keys(JSON.parse(json.stdout).paths)).toEqual(['/token']);
+    expect(yaml).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "gatepass openapi: --format yaml needs the yaml package, which is not installed: run 'npm install yaml' (--format json needs nothing)\n",
+    });
+  });
+
   it('resolves the types for a TypeScript consumer (ESM and CommonJS, nodenext, strict, lib check on)', async () => {
     const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
     const args = ['--module', 'nodenext', '--moduleResolution', 'nodenext', '--noEmit', '--strict', '--skipLibCheck', 'false', '--types', 'node'];

@@ -2,6 +2,7 @@
 // through the package's own "exports" by name.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -80,8 +81,9 @@ describe('the core stays pure', () => {
 
   it('imports no framework and no node:http anywhere in src/', () => {
     const external = new Set(files.flatMap(importsOf).filter((s) => !s.startsWith('.')));
-    // node:fs, node:readline, node:util and yaml are the CLI's (src/cli.ts, src/cli/), outside the root entry's graph.
-    expect([...external].sort()).toEqual(['@node-rs/argon2', 'busboy', 'jose', 'node:fs', 'node:os', 'node:readline', 'node:util', 'yaml']);
+    // node:fs, node:readline and node:util are the CLI's (src/cli.ts, src/cli/), outside the root entry's
+    // graph; so is yaml, which the CLI loads with import() for --format yaml only.
+    expect([...external].sort()).toEqual(['@node-rs/argon2', 'busboy', 'jose', 'node:fs', 'node:os', 'node:readline', 'node:util']);
   });
 
   it('keeps node:* and native code out of the root entry\'s import graph', () => {
@@ -115,6 +117,70 @@ describe('the core stays pure', () => {
     visit('index.js');
     expect([...external].sort()).toEqual(['busboy', 'jose']);
     expect(seen.size).toBeGreaterThan(1);
+  });
+});
+
+/** Every file under dist/, as a path relative to it. */
+const distFiles = (): string[] => readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' }).filter((f) => /\.[cm]?ts$|\.[cm]?js$/.test(f));
+
+/**
+ * The module specifiers a built file loads: `import … from`, `export … from`, `import '…'`, `import('…')`
+ * and `require('…')`, each marked static or dynamic (`import()`).
+ */
+function specifiersOf(file: string): Array<{ specifier: string; dynamic: boolean }> {
+  const source = readFileSync(join(root, 'dist', file), 'utf8');
+  return [...source.matchAll(/(?:\bfrom\s*|\bimport\s*|\b(import|require)\s*\(\s*)(['"])([^'"\n]+)\2/g)].map((m) => ({
+    specifier: m[3] as string,
+    dynamic: m[1] === 'import',
+  }));
+}
+
+describe('the built files', () => {
+  it('import and require every Node built-in by its node: name, as the sources do', () => {
+    const loads = distFiles().flatMap((file) => specifiersOf(file).map(({ specifier }) => ({ file, specifier })));
+    const builtins = loads.filter(({ specifier }) => isBuiltin(specifier));
+    // password.js and password.cjs load node:os, the CLI node:fs, node:readline and node:util.
+    for (const file of ['password.js', 'password.cjs', 'cli.js']) expect(builtins.map((load) => load.file), file).toContain(file);
+    expect(builtins.filter(({ specifier }) => !specifier.startsWith('node:')).map(({ file, specifier }) => `${file}: ${specifier}`)).toEqual([]);
+  });
+
+  /** The package a bare specifier names: `@scope/name` or `name`. */
+  const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+    peerDependencies: Record<string, string>;
+    peerDependenciesMeta: Record<string, { optional?: boolean }>;
+  };
+
+  it('depend on exactly the packages the library entries load, so an app installs nothing it does not run', () => {
+    // The code of every library entry and chunk, ESM and CommonJS; not the CLI, nor the types.
+    const library = distFiles().filter((file) => /\.c?js$/.test(file) && file !== 'cli.js');
+    const loaded = new Set(
+      library
+        .flatMap(specifiersOf)
+        .map(({ specifier }) => specifier)
+        .filter((specifier) => !specifier.startsWith('.') && !isBuiltin(specifier))
+        .map(packageOf),
+    );
+    // The frameworks are the app's, as optional peers.
+    const needed = [...loaded].filter((name) => !Object.hasOwn(pkg.peerDependencies, name));
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(needed.sort());
+    expect(needed.sort()).toEqual(['@node-rs/argon2', 'busboy', 'fastify-plugin', 'jose']);
+  });
+
+  it('give the CLI nothing of its own to install: it loads the entries, node: built-ins, and optional peers on demand', () => {
+    const loads = specifiersOf('cli.js').filter(({ specifier }) => !specifier.startsWith('.') && !isBuiltin(specifier));
+    expect(loads.length).toBeGreaterThan(0);
+    for (const { specifier, dynamic } of loads) {
+      const name = packageOf(specifier);
+      expect(pkg.dependencies, name).not.toHaveProperty(name);
+      expect(pkg.peerDependenciesMeta[name]?.optional, `${name} is an optional peer dependency`).toBe(true);
+      // Installed for the tests.
+      expect(pkg.devDependencies, name).toHaveProperty(name);
+      // Loaded only by the command that needs it, so every other command runs without it.
+      expect(dynamic, `${name} is loaded with import()`).toBe(true);
+    }
   });
 });
 

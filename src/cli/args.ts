@@ -53,6 +53,32 @@ export function parseOrExplain<T>(parse: () => T, hints: { positional?: string; 
   }
 }
 
+/** A negative number, as someone may give one to an option that takes a number. */
+const NEGATIVE_NUMBER = /^-\d+(?:\.\d+)?$/;
+
+/**
+ * Joins `--flag -5` into `--flag=-5` for the options in `numeric`, those whose value is a number.
+ * `parseArgs` calls a value starting with '-' ambiguous (it may be a mistyped option) and
+ * {@link parseOrExplain} would say the option needs a value; a negative number is a value, which the
+ * option's own check then refuses as out of range, naming it. Anything else after the option is left
+ * for `parseArgs`, so text that is not a number is never echoed. Arguments after `--` are left alone.
+ */
+export function numbersAsValues(args: readonly string[], numeric: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') return [...out, ...args.slice(i)];
+    const next = args[i + 1];
+    if (numeric.includes(arg) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** Parses a whole number within bounds, for the option `flag`. */
 export function integer(flag: string, value: string, min: number, max: number): number {
   const number = /^\d{1,15}$/.test(value) ? Number(value) : NaN;

@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createPasswordHasher, type PasswordHasherOptions } from '../password.js';
-import { CliError, integer, parseOrExplain, type Command } from './args.js';
+import { CliError, UsageError, integer, numbersAsValues, parseOrExplain, type Command } from './args.js';
 
 const help = `Usage: gatepass hash [options] < password.txt
 
@@ -15,10 +15,15 @@ asked for it twice, without echo. The hash is made as createPasswordHasher() fro
 makes it (NFKC normalisation, at most 1024 bytes), so the app's verify() accepts it.
 
 Options:
-  --memory-cost <KiB>   memory per hash (default 19456, OWASP's minimum)
+  --memory-cost <KiB>   memory per hash (default 19456, OWASP's minimum for 2 passes)
   --time-cost <n>       passes over memory (default 2)
   --parallelism <n>     lanes (default 1)
+  --allow-weak          accept a memory cost below OWASP's minimum for the time cost
   -h, --help            show this help
+
+OWASP's password storage cheat sheet gives equivalent minimums for argon2id: m=47104 t=1,
+m=19456 t=2, m=12288 t=3, m=9216 t=4, m=7168 t=5 (m in KiB, with 1 lane). Parameters below them
+are refused unless --allow-weak is given: with more passes, less memory will do, never less than 7168.
 
 Give the app's createPasswordHasher() the same parameters, or its needsRehash() will flag the hash.
 `;
@@ -27,8 +32,21 @@ const options = {
   'memory-cost': { type: 'string' },
   'time-cost': { type: 'string' },
   parallelism: { type: 'string' },
+  'allow-weak': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Defaults of createPasswordHasher(), which are OWASP's m=19456 t=2 p=1. */
+const DEFAULT_MEMORY_COST = 19456;
+const DEFAULT_TIME_COST = 2;
+
+/**
+ * OWASP's minimum memory cost (KiB) for argon2id at a time cost, from the password storage cheat
+ * sheet's equivalent configurations (m=47104 t=1 … m=7168 t=5, p=1); more passes need no less than 7168.
+ */
+function owaspMinimumMemory(timeCost: number): number {
+  return [47104, 19456, 12288, 9216][timeCost - 1] ?? 7168;
+}
 
 const MAX_STDIN = 64 * 1024;
 
@@ -87,7 +105,8 @@ export const hash: Command = {
   summary: 'hash a password read from stdin with argon2id, for seeding a user store',
   help,
   async run(args) {
-    const { values } = parseOrExplain(() => parseArgs({ args, options, strict: true }), {
+    const numeric = ['--memory-cost', '--time-cost', '--parallelism'];
+    const { values } = parseOrExplain(() => parseArgs({ args: numbersAsValues(args, numeric), options, strict: true }), {
       positional: 'the password is read from stdin, never from the command line',
       options: { '--password': 'the password is read from stdin, never from the command line' },
     });
@@ -101,6 +120,15 @@ export const hash: Command = {
     if (values['memory-cost'] !== undefined) {
       const lanes = settings.parallelism ?? 1;
       settings.memoryCost = integer('--memory-cost', values['memory-cost'], 8 * lanes, 4 * 1024 * 1024);
+    }
+    const memoryCost = settings.memoryCost ?? DEFAULT_MEMORY_COST;
+    const timeCost = settings.timeCost ?? DEFAULT_TIME_COST;
+    const minimum = owaspMinimumMemory(timeCost);
+    if (memoryCost < minimum && !values['allow-weak']) {
+      const given = settings.memoryCost === undefined ? `--time-cost ${timeCost} with the default --memory-cost ${memoryCost}` : `--memory-cost ${memoryCost}`;
+      throw new UsageError(
+        `${given} is below OWASP's minimum for argon2id (${minimum} KiB with --time-cost ${timeCost}); pass --allow-weak to use it anyway`,
+      );
     }
     const hasher = createPasswordHasher(settings);
 

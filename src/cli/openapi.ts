@@ -1,8 +1,7 @@
 /** `gatepass openapi`: the security scheme and the token endpoint's path item, to merge into a spec. */
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import { openApiSecurity, type OpenApiOptions } from '../index.js';
-import { UsageError, nonEmpty, oneOf, parseOrExplain, scopeName, type Command } from './args.js';
+import { CliError, UsageError, nonEmpty, numbersAsValues, oneOf, parseOrExplain, scopeName, type Command } from './args.js';
 
 const help = `Usage: gatepass openapi --token-url <url> [options]
 
@@ -19,7 +18,7 @@ Options:
   --scheme-name <name>    the key under components.securitySchemes (default OAuth2PasswordBearer)
   --path <path>           the key under paths (default: derived from --token-url, see below)
   --strict                require grant_type=password in the token request (strict form)
-  --format <json|yaml>    output format (default json)
+  --format <json|yaml>    output format (default json); yaml needs 'npm install yaml'
   -h, --help              show this help
 
 The key under paths is the token URL's path, resolved from the document's root and without query:
@@ -51,12 +50,30 @@ function tokenPath(tokenUrl: string): string {
   }
 }
 
+/**
+ * The `yaml` package, an optional peer dependency: only `--format yaml` loads it, so an app that never
+ * asks for YAML does not install it.
+ */
+async function loadYaml(): Promise<typeof import('yaml')> {
+  try {
+    return await import('yaml');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const message = err instanceof Error ? err.message : '';
+    // Only yaml itself missing; a broken install of it keeps its own error.
+    if (code === 'ERR_MODULE_NOT_FOUND' && /Cannot find package 'yaml' /.test(message)) {
+      throw new CliError("--format yaml needs the yaml package, which is not installed: run 'npm install yaml' (--format json needs nothing)");
+    }
+    throw err;
+  }
+}
+
 export const openapi: Command = {
   name: 'openapi',
   summary: 'print the OpenAPI security scheme and token endpoint path item for an existing spec',
   help,
   async run(args) {
-    const { values } = parseOrExplain(() => parseArgs({ args, options, strict: true }), {
+    const { values } = parseOrExplain(() => parseArgs({ args: numbersAsValues(args, ['--openapi']), options, strict: true }), {
       positional: 'give the token URL as --token-url <url>',
     });
     if (values.help) {
@@ -89,7 +106,10 @@ export const openapi: Command = {
     const snippet = openApiSecurity(settings);
     const document = { components: { securitySchemes: snippet.securitySchemes }, paths: { [path]: snippet.tokenPathItem } };
     // No anchors/aliases for the schemas the generator shares between places, and no line folding.
-    const text = format === 'json' ? `${JSON.stringify(document, null, 2)}\n` : stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 });
+    const text =
+      format === 'json'
+        ? `${JSON.stringify(document, null, 2)}\n`
+        : (await loadYaml()).stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 });
     process.stdout.write(text);
   },
 };

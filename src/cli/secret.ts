@@ -1,6 +1,6 @@
 /** `gatepass secret`: a fresh random key for HS256 tokens. */
 import { parseArgs } from 'node:util';
-import { integer, oneOf, parseOrExplain, type Command } from './args.js';
+import { integer, numbersAsValues, oneOf, parseOrExplain, type Command } from './args.js';
 
 const help = `Usage: gatepass secret [options]
 
@@ -28,7 +28,7 @@ export const secret: Command = {
   summary: 'print a fresh random HS256 key',
   help,
   async run(args) {
-    const { values } = parseOrExplain(() => parseArgs({ args, options, strict: true }));
+    const { values } = parseOrExplain(() => parseArgs({ args: numbersAsValues(args, ['--bytes']), options, strict: true }));
     if (values.help) {
       process.stdout.write(help);
       return;

@@ -1,7 +1,7 @@
 /** `gatepass token`: a development access token, signed with the secret from the environment. */
 import { parseArgs } from 'node:util';
 import { createTokens, parseScope, type TokenOptions } from '../index.js';
-import { CliError, UsageError, integer, nonEmpty, parseOrExplain, scopeName, type Command } from './args.js';
+import { CliError, UsageError, integer, nonEmpty, numbersAsValues, parseOrExplain, scopeName, type Command } from './args.js';
 
 const help = `Usage: gatepass token --subject <sub> [options]
 
@@ -40,7 +40,7 @@ export const token: Command = {
   summary: 'mint a development access token for a subject and scopes',
   help,
   async run(args) {
-    const { values } = parseOrExplain(() => parseArgs({ args, options, strict: true }), {
+    const { values } = parseOrExplain(() => parseArgs({ args: numbersAsValues(args, ['--expires-in']), options, strict: true }), {
       options: { '--secret': SECRET_HINT, '--key': SECRET_HINT },
     });
     if (values.help) {
