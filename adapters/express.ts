@@ -7,6 +7,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AuthError, type Gatepass, type GatepassUser, type PasswordFormRequest, type Principal, type TokenResponse } from '../src/index.js';
 import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/lib/adapter-options.js';
+import { stillUnread } from '../src/adapter-kit/unread-body.js';
 import { httpAnswer } from '../src/lib/http-answer.js';
 
 export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/lib/adapter-options.js';
@@ -28,14 +29,16 @@ declare global {
  * Writes an answer, unless another middleware (a request timeout, a proxy) already answered: then
  * there is nothing left to say, and writing would throw `ERR_HTTP_HEADERS_SENT`.
  */
-function send(req: Request, res: Response, from: AuthError | TokenResponse): void {
+async function send(req: Request, res: Response, from: AuthError | TokenResponse): Promise<void> {
   if (res.headersSent) return;
-  const { status, headers, body } = httpAnswer(from, !req.complete);
+  const unread = !req.complete && (await stillUnread(req));
+  if (res.headersSent) return;
+  const { status, headers, body } = httpAnswer(from, unread);
   res.status(status).set(headers).send(body);
 }
 
-function refuse(err: unknown, req: Request, res: Response, next: NextFunction, forward: boolean): void {
-  if (err instanceof AuthError && !forward) send(req, res, err);
+async function refuse(err: unknown, req: Request, res: Response, next: NextFunction, forward: boolean): Promise<void> {
+  if (err instanceof AuthError && !forward) await send(req, res, err);
   else next(err);
 }
 
@@ -51,6 +54,7 @@ const sourcesOf = (req: Request) => ({
   authorization: req.headersDistinct['authorization'],
   cookie: req.headers.cookie,
   url: req.originalUrl,
+  header: (name: string) => req.headersDistinct[name],
 });
 
 /** The body as a parser left it: a consumed stream means `express.urlencoded()` (or another) ran. */
@@ -144,6 +148,6 @@ export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, o
  * ```
  */
 export function authErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
-  if (err instanceof AuthError && !res.headersSent) send(req, res, err);
+  if (err instanceof AuthError && !res.headersSent) send(req, res, err).catch(next);
   else next(err);
 }

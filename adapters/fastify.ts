@@ -9,6 +9,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHo
 import { AuthError, TokenRequestError, type BodyInput, type CredentialSources, type Gatepass, type GatepassUser, type Principal } from '../src/index.js';
 import type { TokenResponse } from '../src/index.js';
 import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/lib/adapter-options.js';
+import { stillUnread } from '../src/adapter-kit/unread-body.js';
 import { METHOD_NOT_ALLOWED, httpAnswer } from '../src/lib/http-answer.js';
 
 export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/lib/adapter-options.js';
@@ -28,17 +29,21 @@ const sourcesOf = (request: FastifyRequest): CredentialSources => ({
   authorization: request.raw.headersDistinct?.authorization ?? request.headers.authorization,
   cookie: request.headers.cookie,
   url: request.url,
+  header: (name: string) => request.raw.headersDistinct?.[name] ?? request.headers[name],
 });
 
 /** Writes an answer, unless another hook (a request timeout, a proxy) already answered. */
-function render(reply: FastifyReply, from: AuthError | TokenResponse): FastifyReply {
+async function render(reply: FastifyReply, from: AuthError | TokenResponse): Promise<FastifyReply> {
   if (reply.sent) return reply;
-  const answer = httpAnswer(from, !reply.request.raw.complete);
+  const { raw } = reply.request;
+  const unread = !raw.complete && (await stillUnread(raw));
+  if (reply.sent) return reply;
+  const answer = httpAnswer(from, unread);
   return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
 }
 
 /** Answers an AuthError, or rethrows it (`forwardErrors`) or any other error to Fastify. */
-function refuse(reply: FastifyReply, err: unknown, forwardErrors: boolean): FastifyReply {
+function refuse(reply: FastifyReply, err: unknown, forwardErrors: boolean): Promise<FastifyReply> {
   if (forwardErrors || !(err instanceof AuthError)) throw err;
   return render(reply, err);
 }
@@ -171,7 +176,7 @@ export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptio
  * app.get('/users/me/', { onRequest: requireAuth(auth, { forwardErrors: true }) }, (request) => ({ username: request.auth!.claims.sub }));
  * ```
  */
-export function authErrorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply): void {
+export async function authErrorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (!(error instanceof AuthError)) throw error;
-  render(reply, error);
+  await render(reply, error);
 }

@@ -25,6 +25,7 @@ const sourcesOf = (request: Request): CredentialSources => ({
   authorization: request.headers.get('authorization'),
   cookie: request.headers.get('cookie'),
   url: request.url,
+  header: (name: string) => request.headers.get(name),
 });
 
 const respond = ({ status, headers, body }: HttpAnswer): Response => new Response(body, { status, headers });

@@ -10,6 +10,7 @@
 import type { Middleware, Next, ParameterizedContext } from 'koa';
 import { AuthError, type Gatepass, type GatepassUser, type PasswordFormRequest, type Principal, type TokenResponse } from '../src/index.js';
 import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/lib/adapter-options.js';
+import { stillUnread } from '../src/adapter-kit/unread-body.js';
 import { httpAnswer } from '../src/lib/http-answer.js';
 
 export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/lib/adapter-options.js';
@@ -27,9 +28,11 @@ declare module 'koa' {
 type Context = ParameterizedContext;
 
 /** Writes an answer, unless another middleware (a request timeout, a proxy) already answered. */
-function send(ctx: Context, from: AuthError | TokenResponse): void {
+async function send(ctx: Context, from: AuthError | TokenResponse): Promise<void> {
   if (ctx.headerSent) return;
-  const { status, headers, body } = httpAnswer(from, !ctx.req.complete);
+  const unread = !ctx.req.complete && (await stillUnread(ctx.req));
+  if (ctx.headerSent) return;
+  const { status, headers, body } = httpAnswer(from, unread);
   ctx.status = status;
   ctx.set(headers);
   ctx.body = body;
@@ -39,6 +42,7 @@ const sourcesOf = (ctx: Context) => ({
   authorization: ctx.req.headersDistinct['authorization'],
   cookie: ctx.headers.cookie,
   url: ctx.originalUrl,
+  header: (name: string) => ctx.req.headersDistinct[name],
 });
 
 /** The body as a parser left it: a consumed stream means `@koa/bodyparser` (or another) ran. */
@@ -55,9 +59,9 @@ function formOf(ctx: Context): PasswordFormRequest {
 }
 
 /** Answers an AuthError (the request stops here) or throws it, and anything else, on to Koa. */
-function refuse(ctx: Context, err: unknown, forward: boolean): undefined {
+async function refuse(ctx: Context, err: unknown, forward: boolean): Promise<undefined> {
   if (!(err instanceof AuthError) || forward) throw err;
-  send(ctx, err);
+  await send(ctx, err);
   return undefined;
 }
 
@@ -125,7 +129,7 @@ export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, o
   const { endpoint, forwardErrors: forward } = endpointSettings('gatepass/koa tokenEndpoint', auth, options);
   return async function tokenEndpoint(ctx) {
     const answer = await auth.issueToken(formOf(ctx), endpoint).catch((err: unknown) => refuse(ctx, err, forward));
-    if (answer !== undefined) send(ctx, answer);
+    if (answer !== undefined) await send(ctx, answer);
   };
 }
 
@@ -144,6 +148,6 @@ export async function authErrorHandler(ctx: ParameterizedContext, next: Next): P
     await next();
   } catch (err) {
     if (!(err instanceof AuthError) || ctx.headerSent) throw err;
-    send(ctx, err);
+    await send(ctx, err);
   }
 }
