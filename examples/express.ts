@@ -9,6 +9,7 @@ import {
   auth,
   docsAsset,
   docsPage,
+  guards,
   itemsOf,
   openApiDocument,
   publicUser,
@@ -40,6 +41,13 @@ app.get('/scoped/users/me/items/', requireAuth(auth, { scopes: ['me', 'items'] }
 });
 app.get('/status/', requireAuth(auth, { active: false }), (_req, res) => {
   res.json({ status: 'ok' });
+});
+// FastAPI's other schemes: an API key or a bearer token with scope items; HTTP Basic.
+app.get('/machine/items/', requireAuth(auth, guards.machineItems), (req, res) => {
+  res.json(itemsOf(req.user!));
+});
+app.get('/basic/users/me/', requireAuth(auth, guards.basicUser), (req, res) => {
+  res.json(publicUser(req.user!));
 });
 app.get('/openapi.json', (_req, res) => {
   res.json(openApiDocument());

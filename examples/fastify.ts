@@ -9,6 +9,7 @@ import {
   auth,
   docsAsset,
   docsPage,
+  guards,
   itemsOf,
   openApiDocument,
   publicUser,
@@ -36,6 +37,9 @@ app.get('/scoped/users/me/items/', { onRequest: requireAuth(auth, { scopes: ['me
 // Any valid token, inactive users too.
 app.get('/status/', { onRequest: requireAuth(auth, { active: false }) }, () => ({ status: 'ok' }));
 
+// FastAPI's other schemes: an API key or a bearer token with scope items; HTTP Basic.
+app.get('/machine/items/', { onRequest: requireAuth(auth, guards.machineItems) }, (request) => itemsOf(request.user!));
+app.get('/basic/users/me/', { onRequest: requireAuth(auth, guards.basicUser) }, (request) => publicUser(request.user!));
 app.get('/openapi.json', () => openApiDocument());
 // Swagger UI, from the app itself.
 const send = (reply: FastifyReply, { status, headers, body }: DocsAnswer) => reply.code(status).headers(headers).send(body);

@@ -13,6 +13,7 @@ import {
   auth,
   docsAsset,
   docsPage,
+  guards,
   itemsOf,
   openApiDocument,
   publicUser,
@@ -31,6 +32,9 @@ const myItems = activeUser((_request, { user }, c: Context) => c.json(itemsOf(us
 const scopedMe = withMe((_request, { user }, c: Context) => c.json(publicUser(user)));
 const scopedItems = withMeAndItems((_request, { user }, c: Context) => c.json(itemsOf(user)));
 const status = anyUser((_request, _principal, c: Context) => c.json({ status: 'ok' }));
+// FastAPI's other schemes: an API key or a bearer token with scope items; HTTP Basic.
+const machineItems = requireAuth(auth, guards.machineItems)((_request, { user }, c: Context) => c.json(itemsOf(user)));
+const basicMe = requireAuth(auth, guards.basicUser)((_request, { user }, c: Context) => c.json(publicUser(user)));
 // Answers POST; other methods get 405 with Allow: POST.
 const token = tokenEndpoint(auth);
 const strictToken = tokenEndpoint(auth, { grantType: 'strict' });
@@ -44,6 +48,8 @@ app.get('/users/me/items', (c) => myItems(c.req.raw, c));
 app.get('/scoped/users/me', (c) => scopedMe(c.req.raw, c));
 app.get('/scoped/users/me/items', (c) => scopedItems(c.req.raw, c));
 app.get('/status', (c) => status(c.req.raw, c));
+app.get('/machine/items', (c) => machineItems(c.req.raw, c));
+app.get('/basic/users/me', (c) => basicMe(c.req.raw, c));
 app.get('/openapi.json', (c) => c.json(openApiDocument()));
 // Swagger UI, from the app itself.
 const send = ({ status, headers, body }: DocsAnswer) => new Response(body, { status, headers });

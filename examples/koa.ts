@@ -10,6 +10,7 @@ import {
   auth,
   docsAsset,
   docsPage,
+  guards,
   itemsOf,
   openApiDocument,
   publicUser,
@@ -72,6 +73,13 @@ router.get('/scoped/users/me/items', requireAuth(auth, { scopes: ['me', 'items']
 });
 router.get('/status', requireAuth(auth, { active: false }), (ctx) => {
   ctx.body = { status: 'ok' };
+});
+// FastAPI's other schemes: an API key or a bearer token with scope items; HTTP Basic.
+router.get('/machine/items', requireAuth(auth, guards.machineItems), (ctx) => {
+  ctx.body = itemsOf(ctx.state.user!);
+});
+router.get('/basic/users/me', requireAuth(auth, guards.basicUser), (ctx) => {
+  ctx.body = publicUser(ctx.state.user!);
 });
 router.get('/openapi.json', (ctx) => {
   ctx.body = openApiDocument();

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createGatepass, type Gatepass } from 'gatepass';
+import { apiKey, createApiKeyStore, createGatepass, httpBasic, type Gatepass, type Requirement } from 'gatepass';
 import { createPasswordHasher } from 'gatepass/password';
 
 export interface User {
@@ -77,6 +77,45 @@ export const auth: Gatepass<User> = createGatepass<User>({
   isActive: (user) => !user.disabled,
 });
 
+// FastAPI's other schemes (the contract's "More schemes"). One machine client holds an API key; the
+// app keeps only the key's digest, and compares in constant time.
+const reportingBot: User = {
+  username: 'reporting-bot',
+  full_name: 'Reporting bot',
+  email: 'reporting-bot@example.com',
+  disabled: false,
+  scopes: ['items'],
+  // A machine client never logs in with a password.
+  hashed_password: '',
+};
+const machineKeys = await createApiKeyStore<User>([
+  [process.env.GATEPASS_API_KEY || 'gpk_test_reporting_bot_0f3a7c1e9b5d2468ace13579bdf02468', { subject: 'reporting-bot', user: reportingBot, scopes: ['items'] }],
+]);
+const apiKeyHeader = apiKey<User>({ in: 'header', name: 'X-API-Key', verify: machineKeys.verify });
+
+// HTTP Basic against the same user store: an unknown user costs what a wrong password costs.
+const basic = httpBasic<User>({
+  realm: 'gatepass',
+  async verify({ username, password }) {
+    const user = users.get(username);
+    if (!(await passwords.verifyUser(user?.hashed_password, password)) || user === undefined) return null;
+    return { subject: user.username, user, scopes: user.scopes };
+  },
+});
+
+/**
+ * What each protected route requires, declared once: the adapters guard the routes with these, and
+ * the OpenAPI document states them from the very same objects.
+ */
+export const guards = {
+  activeUser: {},
+  scopedMe: { scopes: ['me'] },
+  scopedItems: { scopes: ['me', 'items'] },
+  anyUser: { active: false },
+  machineItems: { schemes: [auth.bearer, apiKeyHeader], scopes: ['items'] },
+  basicUser: { schemes: [basic] },
+} satisfies Record<string, Requirement<User>>;
+
 /** What `/users/me/` answers: the user without its hash or scopes. */
 export function publicUser(user: User): Omit<User, 'hashed_password' | 'scopes'> {
   return { username: user.username, email: user.email, full_name: user.full_name, disabled: user.disabled };
@@ -86,28 +125,40 @@ export function itemsOf(user: User): Array<{ item_id: string; owner: string }> {
   return [{ item_id: 'Foo', owner: user.username }];
 }
 
-const oauth = auth.openApi({ tokenUrl: 'token' });
-
 /** The OpenAPI 3.1 document of the tutorial's routes. */
 export function openApiDocument(): Record<string, unknown> {
+  const oauth = auth.openApi();
   const json = (description: string, schema: Record<string, unknown>) => ({
     description,
     content: { 'application/json': { schema } },
   });
   const userSchema = { $ref: '#/components/schemas/User' };
   const itemsSchema = { type: 'array', items: { $ref: '#/components/schemas/Item' } };
-  const protectedGet = (summary: string, needs: string[], response: Record<string, unknown>, active = true) => ({
+  const protectedGet = (summary: string, guard: Requirement<User>, response: Record<string, unknown>) => ({
     get: {
       summary,
-      security: oauth.security(needs),
+      security: auth.security(guard),
       responses: {
         '200': response,
-        ...(active ? { '400': json('The user is inactive.', { $ref: '#/components/schemas/Detail' }) } : {}),
+        ...(guard.active === false ? {} : { '400': json('The user is inactive.', { $ref: '#/components/schemas/Detail' }) }),
         ...oauth.protectedResponses,
       },
     },
   });
-  const strict = auth.openApi({ tokenUrl: 'token', strictGrantType: true }).tokenPathItem as { post: Record<string, unknown> };
+  const strict = auth.openApi({ strictGrantType: true }).tokenPathItem as { post: Record<string, unknown> };
+  // The paths first: their guards are the schemes that components.securitySchemes lists.
+  const paths = {
+    '/token': oauth.tokenPathItem,
+    '/token/strict': { post: { ...strict.post, operationId: 'issueTokenStrict' } },
+    '/users/me/': protectedGet('The current user', guards.activeUser, json('The current user.', userSchema)),
+    '/users/me/items/': protectedGet("The current user's items", guards.activeUser, json('The items.', itemsSchema)),
+    '/scoped/users/me/': protectedGet('The current user (scope me)', guards.scopedMe, json('The current user.', userSchema)),
+    '/scoped/users/me/items/': protectedGet("The current user's items (scopes me, items)", guards.scopedItems, json('The items.', itemsSchema)),
+    '/status/': protectedGet('Token check, inactive users too', guards.anyUser, json('OK.', { type: 'object' })),
+    '/machine/items/': protectedGet('Items, for a machine client (API key) or a user (scope items)', guards.machineItems, json('The items.', itemsSchema)),
+    '/basic/users/me/': protectedGet('The current user, with HTTP Basic', guards.basicUser, json('The current user.', userSchema)),
+    '/healthz': { get: { summary: 'Liveness', responses: { '200': json('Alive.', { type: 'object' }) } } },
+  };
   return {
     openapi: '3.1.0',
     info: { title: 'gatepass tutorial', version: '1.0.0' },
@@ -115,7 +166,7 @@ export function openApiDocument(): Record<string, unknown> {
     // and the token URL is /api/token. Without it they would resolve against the host's root.
     servers: [{ url: '.', description: 'This app, wherever it is mounted' }],
     components: {
-      securitySchemes: oauth.securitySchemes,
+      securitySchemes: auth.openApi().securitySchemes,
       schemas: {
         User: {
           type: 'object',
@@ -135,20 +186,7 @@ export function openApiDocument(): Record<string, unknown> {
         Detail: { type: 'object', required: ['detail'], properties: { detail: { type: 'string' } } },
       },
     },
-    paths: {
-      '/token': oauth.tokenPathItem,
-      '/token/strict': { post: { ...strict.post, operationId: 'issueTokenStrict' } },
-      '/users/me/': protectedGet('The current user', [], json('The current user.', userSchema)),
-      '/users/me/items/': protectedGet("The current user's items", [], json('The items.', itemsSchema)),
-      '/scoped/users/me/': protectedGet('The current user (scope me)', ['me'], json('The current user.', userSchema)),
-      '/scoped/users/me/items/': protectedGet(
-        "The current user's items (scopes me, items)",
-        ['me', 'items'],
-        json('The items.', itemsSchema),
-      ),
-      '/status/': protectedGet('Token check, inactive users too', [], json('OK.', { type: 'object' }), false),
-      '/healthz': { get: { summary: 'Liveness', responses: { '200': json('Alive.', { type: 'object' }) } } },
-    },
+    paths,
   };
 }
 

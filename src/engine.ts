@@ -164,9 +164,10 @@ export interface Gatepass<User> {
    * Checks a requirement once, at start-up, and returns its guard: adapters build one per route.
    * Registers the requirement's schemes for {@link Gatepass.openApi}.
    *
+   * @param where - the function the app called, which errors name (default `'auth.guard'`).
    * @throws `TypeError` for no scheme, an undeclared scope, or two schemes of one name.
    */
-  guard(requirement?: Requirement<User>): Guard<User>;
+  guard(requirement?: Requirement<User>, where?: string): Guard<User>;
   /**
    * The OpenAPI `security` of a route with this requirement: one requirement object per scheme it
    * accepts (alternatives), the scopes inside (all of them), one object per scope with `anyScopes`.
@@ -301,8 +302,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
   const compiled = new WeakMap<Requirement<User>, Guard<User>>();
   const defaultGuard = guard({});
 
-  function guard(requirement: Requirement<User>): Guard<User> {
-    const where = 'createGatepass guard';
+  function guard(requirement: Requirement<User>, where = 'auth.guard'): Guard<User> {
     const schemes = requirement.schemes ?? [bearer];
     if (!Array.isArray(schemes) || schemes.length === 0) throw new TypeError(`${where}: schemes must list at least one scheme`);
     for (const scheme of schemes) {
@@ -343,7 +343,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     tokens,
     scopes: declared,
     bearer,
-    guard: (requirement = {}) => guard(requirement),
+    guard: (requirement = {}, where) => guard(requirement, where),
     security: (requirement) => guardFor(requirement).security,
 
     async authenticate(request, requirement) {

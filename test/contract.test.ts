@@ -541,6 +541,109 @@ describe.each(targets)('$name', (target) => {
     });
   });
 
+  describe('more schemes: an API key or a bearer token, HTTP Basic', () => {
+    const KEY = 'gpk_test_reporting_bot_0f3a7c1e9b5d2468ace13579bdf02468';
+    const withKey = (key: string, extra: Record<string, string> = {}): RequestInit => ({ headers: { 'x-api-key': key, ...extra } });
+    const basicAuth = (text: string): RequestInit => ({ headers: { authorization: `Basic ${Buffer.from(text).toString('base64')}` } });
+    const BASIC_CHALLENGE = 'Basic realm="gatepass"';
+
+    async function expectUnauthorized(res: Response, challenge: string, detail: string): Promise<void> {
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe(challenge);
+      expect(await jsonOf(res)).toStrictEqual({ detail });
+    }
+
+    it('/machine/items/ admits the API key in X-API-Key as reporting-bot', async () => {
+      const res = await request('/machine/items/', withKey(KEY));
+      expect(res.status).toBe(200);
+      expect(await jsonOf(res)).toStrictEqual([{ item_id: 'Foo', owner: 'reporting-bot' }]);
+    });
+
+    it('/machine/items/ admits a bearer token with scope items as its user', async () => {
+      const res = await request('/machine/items/', bearer(await tokens.valid('johndoe', ['items'])));
+      expect(res.status).toBe(200);
+      expect(await jsonOf(res)).toStrictEqual(johndoeItems);
+    });
+
+    it('/machine/items/ without credentials: 401 offering both a Bearer and an APIKey challenge', async () => {
+      await expectUnauthorized(await request('/machine/items/'), 'Bearer, APIKey', 'Not authenticated');
+    });
+
+    it('/machine/items/ with a wrong key: 401, the key never echoed; an empty key is no key', async () => {
+      const wrong = 'gpk_wrong_key_5c1d9e7a3b';
+      const res = await request('/machine/items/', withKey(wrong));
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('APIKey');
+      const text = await res.clone().text();
+      expect(text).not.toContain(wrong);
+      expect(await jsonOf(res)).toStrictEqual({ detail: 'Could not validate credentials' });
+      await expectUnauthorized(await request('/machine/items/', withKey('')), 'Bearer, APIKey', 'Not authenticated');
+    });
+
+    it('/machine/items/ takes the key from the header only, not from the query or a cookie', async () => {
+      await expectUnauthorized(await request(`/machine/items/?api_key=${KEY}`), 'Bearer, APIKey', 'Not authenticated');
+      await expectUnauthorized(await request('/machine/items/', { headers: { cookie: `api_key=${KEY}; X-API-Key=${KEY}` } }), 'Bearer, APIKey', 'Not authenticated');
+    });
+
+    it('/machine/items/ with a bearer token without scope items: 403; a bad token: 401 invalid_token', async () => {
+      await expectInsufficientScope(await request('/machine/items/', bearer(await tokens.valid('johndoe', ['me']))), 'items');
+      await expectInvalidToken(await request('/machine/items/', bearer(await tokens.wrongSignature())));
+    });
+
+    it('/basic/users/me/ admits johndoe with HTTP Basic', async () => {
+      const res = await request('/basic/users/me/', basicAuth('johndoe:secret'));
+      expect(res.status).toBe(200);
+      expect(await jsonOf(res)).toStrictEqual(johndoe);
+    });
+
+    it('/basic/users/me/ without credentials, or with a Bearer token: 401 with the Basic challenge', async () => {
+      await expectUnauthorized(await request('/basic/users/me/'), BASIC_CHALLENGE, 'Not authenticated');
+      await expectUnauthorized(await request('/basic/users/me/', bearer(await tokens.valid('johndoe'))), BASIC_CHALLENGE, 'Not authenticated');
+    });
+
+    it('/basic/users/me/ answers a wrong password and an unknown user with the same bytes', async () => {
+      const wrong = await request('/basic/users/me/', basicAuth('johndoe:wrong'));
+      const unknown = await request('/basic/users/me/', basicAuth('nobody:secret'));
+      expect([wrong.status, wrong.headers.get('www-authenticate'), await wrong.text()]).toEqual([
+        401,
+        BASIC_CHALLENGE,
+        '{"detail":"Incorrect username or password"}',
+      ]);
+      expect([unknown.status, unknown.headers.get('www-authenticate'), await unknown.text()]).toEqual([
+        401,
+        BASIC_CHALLENGE,
+        '{"detail":"Incorrect username or password"}',
+      ]);
+    });
+
+    it.each([
+      ['not base64', { headers: { authorization: 'Basic %%%' } }],
+      ['no colon', basicAuth('johndoe')],
+    ])('/basic/users/me/ with malformed credentials (%s): 401 with the Basic challenge', async (_name, init) => {
+      const res = await request('/basic/users/me/', init);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe(BASIC_CHALLENGE);
+      expect(Object.keys((await jsonOf(res)) as object)).toEqual(['detail']);
+    });
+
+    it('/basic/users/me/ refuses alice, who is disabled, with 400 Inactive user', async () => {
+      await expectInactive(await request('/basic/users/me/', basicAuth('alice:secret2')));
+    });
+
+    it('/openapi.json describes the three schemes and each route\'s alternatives', async () => {
+      const doc = (await jsonOf(await request('/openapi.json'))) as {
+        paths: Record<string, { get?: { security?: unknown } }>;
+        components: { securitySchemes: Record<string, unknown> };
+      };
+      expect(doc.components.securitySchemes.APIKeyHeader).toStrictEqual({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+      expect(doc.components.securitySchemes.HTTPBasic).toStrictEqual({ type: 'http', scheme: 'basic' });
+      expect(doc.components.securitySchemes).toHaveProperty('OAuth2PasswordBearer');
+      expect(doc.paths['/machine/items/']?.get?.security).toStrictEqual([{ OAuth2PasswordBearer: ['items'] }, { APIKeyHeader: [] }]);
+      expect(doc.paths['/basic/users/me/']?.get?.security).toStrictEqual([{ HTTPBasic: [] }]);
+      expect(doc.paths['/scoped/users/me/items/']?.get?.security).toStrictEqual([{ OAuth2PasswordBearer: ['me', 'items'] }]);
+    });
+  });
+
   describe('unprotected routes', () => {
     it('answers /healthz with {"ok":true} and no auth', async () => {
       const res = await request('/healthz');

@@ -17,6 +17,8 @@ export interface EndpointOptions extends TokenEndpointOptions, AdapterOptions {}
 /** Each option's check, and what it says the allowed values are. */
 const CHECKS: Readonly<Record<string, readonly [(value: unknown) => boolean, string]>> = {
   scopes: [(v) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== ''), 'an array of scope names'],
+  anyScopes: [(v) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== ''), 'an array of scope names'],
+  schemes: [(v) => Array.isArray(v) && v.length > 0, 'a non-empty array of schemes'],
   active: [(v) => typeof v === 'boolean', 'true or false'],
   forwardErrors: [(v) => typeof v === 'boolean', 'true or false'],
   grantType: [(v) => v === 'lenient' || v === 'strict', "'lenient' or 'strict'"],
@@ -36,7 +38,7 @@ function check(where: string, auth: Gatepass<unknown>, options: object, keys: re
 /**
  * A guard's settings, checked once at start-up: the requirement (a copy, so the caller changing its
  * options later changes nothing) and whether errors are forwarded. A required scope that is not
- * declared is a typo that would refuse everyone, so it throws here.
+ * declared is a typo that would refuse everyone, so it throws here, as does a list with no scheme.
  */
 export function guardSettings(
   where: string,
@@ -44,15 +46,17 @@ export function guardSettings(
   options: AuthOptions,
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): { requirement: Requirement<any>; forwardErrors: boolean } {
-  check(where, auth, options, ['scopes', 'active', 'forwardErrors']);
+  check(where, auth, options, ['schemes', 'scopes', 'anyScopes', 'active', 'forwardErrors']);
+  const { forwardErrors, ...given } = options;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const requirement: Requirement<any> = options.active === undefined ? {} : { active: options.active };
-  if (options.scopes !== undefined) {
-    const undeclared = options.scopes.filter((scope) => !Object.hasOwn(auth.scopes, scope));
-    if (undeclared.length > 0) throw new TypeError(`${where}: scopes not declared in createGatepass(): ${undeclared.join(', ')}`);
-    requirement.scopes = [...options.scopes];
-  }
-  return { requirement, forwardErrors: options.forwardErrors === true };
+  const requirement: Requirement<any> = {};
+  if (given.schemes !== undefined) requirement.schemes = [...given.schemes];
+  if (given.scopes !== undefined) requirement.scopes = [...given.scopes];
+  if (given.anyScopes !== undefined) requirement.anyScopes = [...given.anyScopes];
+  if (given.active !== undefined) requirement.active = given.active;
+  // Checks the schemes and scopes now, and registers the schemes for OpenAPI.
+  auth.guard(requirement, where);
+  return { requirement, forwardErrors: forwardErrors === true };
 }
 
 /** A token endpoint's settings, checked once at start-up. */
