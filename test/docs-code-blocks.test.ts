@@ -8,6 +8,9 @@
 //   Each block is its own module. The blocks of one document are checked together, as the files of
 //   one app, in a directory inside the repository (test/.docs-blocks/…, in memory), so that
 //   node_modules resolves as it does for any file.
+// - ```js / ```javascript blocks are type-checked the same way, as JavaScript (`checkJs`, same strict
+//   flags), so a CommonJS `require()` of gatepass is checked against the sources too. A JavaScript
+//   block names a `.cjs` (CommonJS) or `.js` file; it cannot be run or continued.
 // - ```json blocks must parse.
 // - ```sh / ```bash blocks are NOT run: they are shell commands for the reader. The only ones used
 //   are curl transcripts marked `<!-- curl -->`, which are replayed with fetch (see below).
@@ -51,6 +54,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LANGUAGES: Record<string, string> = {
   ts: 'type-checked',
   typescript: 'type-checked',
+  js: 'type-checked as JavaScript',
+  javascript: 'type-checked as JavaScript',
   json: 'parsed',
   sh: 'not run (shell commands; `<!-- curl -->` transcripts are replayed with fetch)',
   bash: 'not run (shell commands; `<!-- curl -->` transcripts are replayed with fetch)',
@@ -59,6 +64,8 @@ const LANGUAGES: Record<string, string> = {
 const MARKERS: Record<string, readonly string[]> = {
   ts: ['file', 'continues', 'run'],
   typescript: ['file', 'continues', 'run'],
+  js: ['file'],
+  javascript: ['file'],
   json: ['json'],
   sh: ['curl'],
   bash: ['curl'],
@@ -81,6 +88,7 @@ const documents = DOCS.map((doc) => {
   return { doc, text, blocks: codeBlocks(doc, text) };
 });
 const isTs = (block: CodeBlock): boolean => block.lang === 'ts' || block.lang === 'typescript';
+const isJs = (block: CodeBlock): boolean => block.lang === 'js' || block.lang === 'javascript';
 const marker = (block: CodeBlock, name: string): string | undefined => block.markers.find((m) => m.name === name)?.value;
 
 // Each run gets its own directory, so that two runs of the suite at once do not share files.
@@ -99,16 +107,19 @@ interface Chain {
 
 function chainsOf(doc: string, blocks: readonly CodeBlock[]): Chain[] {
   const chains: Chain[] = [];
-  for (const block of blocks.filter(isTs)) {
+  for (const block of blocks.filter((b) => isTs(b) || isJs(b))) {
     const continues = marker(block, 'continues') !== undefined;
     let chain = chains.at(-1);
     if (continues) {
       if (chain === undefined) throw new Error(`${doc}:${block.line}: <!-- continues --> with no TypeScript block before it`);
       if (marker(block, 'file') !== undefined) throw new Error(`${doc}:${block.line}: a continuation cannot name a file`);
+      if (isJs(block) || isJs(chain.blocks[0]!)) throw new Error(`${doc}:${block.line}: JavaScript blocks are not continued`);
       chain.blocks.push(block);
     } else {
-      const name = marker(block, 'file') ?? `block-${block.line}.ts`;
-      if (!/^[a-z0-9-]+\.ts$/.test(name)) throw new Error(`${doc}:${block.line}: file names are lowercase .ts names, not ${name}`);
+      const name = marker(block, 'file') ?? `block-${block.line}.${isJs(block) ? 'js' : 'ts'}`;
+      if (isJs(block) ? !/^[a-z0-9-]+\.c?js$/.test(name) : !/^[a-z0-9-]+\.ts$/.test(name)) {
+        throw new Error(`${doc}:${block.line}: file names are lowercase .ts names (.js or .cjs for JavaScript), not ${name}`);
+      }
       if (chains.some((other) => other.name === name)) throw new Error(`${doc}:${block.line}: a second ${name}`);
       chain = { doc, name, path: join(workDir, slug(doc), name), blocks: [block], run: false };
       chains.push(chain);

@@ -5,7 +5,7 @@
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
 
-/** A module to check: its absolute path (a `.ts` file that need not exist) and its text. */
+/** A module to check: its absolute path (a `.ts`, `.js` or `.cjs` file that need not exist) and its text. */
 export interface VirtualModule {
   path: string;
   text: string;
@@ -43,6 +43,9 @@ export function createChecker(root: string): Checker {
     // A snippet may declare a name to show it without using it; every other flag stays as the sources have it.
     noUnusedLocals: false,
     noUnusedParameters: false,
+    // JavaScript blocks (`.js`, `.cjs`) are checked too, with the same flags.
+    allowJs: true,
+    checkJs: true,
   };
   const cache = new Map<string, ts.SourceFile>();
 
