@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BearerError } from './errors.js';
+import { BearerError } from './errors/auth-error.js';
 
 /** The parts of a request a bearer token can come from. Header values as the server received them. */
 export interface CredentialSources {

@@ -6,7 +6,8 @@
  */
 import { findBearerToken, type CredentialSources, type TokenLocations } from './authorization-header.js';
 export type { Principal, Requirement, SecurityRequirement } from './guard.js';
-import { AuthError, BearerError, TokenRequestError, asEndpointError, thrownBy, type AuthErrorOptions } from './errors.js';
+import { AuthError, BearerError, TokenRequestError, type AuthErrorOptions } from './errors/auth-error.js';
+import { asEndpointError, thrownBy } from './errors/endpoint.js';
 import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
 import { FORM_LIMIT_NAMES, parsePasswordForm, type FormLimits, type PasswordForm, type PasswordFormRequest } from './password-form.js';
 import { compileGuard, type Guard, type Principal, type Requirement, type SecurityRequirement } from './guard.js';

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CredentialSources } from './authorization-header.js';
-import { BearerError } from './errors.js';
+import { BearerError } from './errors/auth-error.js';
 import { callHook } from './lib/hooks.js';
 import type { Scheme, SecurityContext, Verified } from './schemes/scheme.js';
 import type { AccessTokenClaims } from './token.js';

@@ -30,16 +30,12 @@ export {
   AuthError,
   BearerError,
   TokenRequestError,
-  type AuthErrorCode,
   type AuthErrorJSON,
   type AuthErrorOptions,
-  type OAuthErrorCode,
   type ResourceErrorBody,
-  type ResourceErrorCode,
-  type SharedErrorCode,
-  type TokenErrorCode,
   type TokenErrorBody,
-} from './errors.js';
+} from './errors/auth-error.js';
+export type { AuthErrorCode, OAuthErrorCode, ResourceErrorCode, SharedErrorCode, TokenErrorCode } from './errors/codes.js';
 export { openApiSecurity, type OpenApiObject, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
 export {
   parsePasswordForm,

@@ -6,7 +6,8 @@
  * @module
  */
 import busboy from 'busboy';
-import { TokenRequestError, type TokenErrorCode } from './errors.js';
+import { TokenRequestError } from './errors/auth-error.js';
+import type { TokenErrorCode } from './errors/codes.js';
 import { parseScope } from './scopes.js';
 
 /** A request body: bytes, text, a Node stream (any async iterable of bytes) or a web `ReadableStream`. */

@@ -6,7 +6,7 @@
  */
 import { hash as argon2Hash, parseOptions, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
-import { AuthError } from './errors.js';
+import { AuthError } from './errors/auth-error.js';
 import { ConcurrencyGate } from './lib/concurrency-gate.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BearerError, TokenRequestError } from './errors.js';
+import { BearerError, TokenRequestError } from './errors/auth-error.js';
 
 /** Declared scopes: name → description, as shown in the OpenAPI *Authorize* dialog. */
 export type ScopeDescriptions = Readonly<Record<string, string>>;

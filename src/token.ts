@@ -5,7 +5,9 @@
  * @module
  */
 import { jwtVerify, SignJWT, importPKCS8, importSPKI, type CryptoKey, type JWTPayload, type KeyObject } from 'jose';
-import { BearerError, asEndpointError, type AuthError, type ResourceErrorCode } from './errors.js';
+import { BearerError, type AuthError } from './errors/auth-error.js';
+import type { ResourceErrorCode } from './errors/codes.js';
+import { asEndpointError } from './errors/endpoint.js';
 import { callHook, checkTimeout } from './lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 

@@ -36,7 +36,7 @@
 //
 // Besides the blocks: the error tables of docs/errors.md (marked `<!-- error-table: BearerError -->` or
 // `TokenRequestError`) are checked row by row against the error classes, every `AuthErrorCode` of
-// src/errors.ts (read from the source at test time) must have a row, and relative links must point at
+// src/errors/codes.ts (read from the source at test time) must have a row, and relative links must point at
 // files that exist.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
@@ -291,9 +291,9 @@ describe.each(documents.filter(({ blocks }) => blocks.some((block) => marker(blo
 
 /** Every AuthErrorCode, read from the union in the source (not from the compiled module, which has no types). */
 function errorCodes(union: 'ResourceErrorCode' | 'TokenErrorCode' | 'SharedErrorCode'): string[] {
-  const source = readFileSync(join(root, 'src', 'errors.ts'), 'utf8');
+  const source = readFileSync(join(root, 'src', 'errors', 'codes.ts'), 'utf8');
   const members = new RegExp(`export type ${union}\\s*=([^;]+);`).exec(source)?.[1];
-  if (members === undefined) throw new Error(`${union} not found in src/errors.ts`);
+  if (members === undefined) throw new Error(`${union} not found in src/errors/codes.ts`);
   const codes = [...members.matchAll(/'([A-Z_]+)'/g)].map((match) => match[1] ?? '');
   return /\bSharedErrorCode\b/.test(members) ? [...codes, ...errorCodes('SharedErrorCode')] : codes;
 }

@@ -1,4 +1,17 @@
-import type { IncomingMessage } from 'node:http';
+/** The part of Node's `IncomingMessage` read here (typed by shape: the core imports nothing of node:http). */
+interface IncomingBody {
+  readonly complete: boolean;
+  readonly readableEnded: boolean;
+  readonly destroyed: boolean;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  once(event: string, listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  off(event: string, listener: (...args: any[]) => void): unknown;
+  removeAllListeners(event: string): unknown;
+  resume(): unknown;
+}
 
 /** How long a refused request's body gets to finish arriving, and how much of it is read meanwhile. */
 const GRACE_MS = 250;
@@ -12,13 +25,15 @@ const GRACE_BYTES = 64 * 1024;
  * Closing at once instead would reset the connection while an ordinary client is still sending, and
  * it would read a network error instead of the answer.
  */
-export function stillUnread(req: IncomingMessage): Promise<boolean> {
+export function stillUnread(req: IncomingBody): Promise<boolean> {
   if (req.complete || req.readableEnded || req.destroyed) return Promise.resolve(!req.complete);
   return new Promise((resolve) => {
     let bytes = 0;
     const finish = (unread: boolean): void => {
       clearTimeout(timer);
-      req.off('data', counted).off('end', ended).off('close', closed);
+      req.off('data', counted);
+      req.off('end', ended);
+      req.off('close', closed);
       resolve(unread);
     };
     const counted = (chunk: Uint8Array): void => {
@@ -31,7 +46,9 @@ export function stillUnread(req: IncomingMessage): Promise<boolean> {
     // A reader that stopped at a limit (the form parser's) left a 'readable' listener, which would keep
     // the stream from flowing; the rest of the body is only discarded now.
     req.removeAllListeners('readable');
-    req.on('data', counted).once('end', ended).once('close', closed);
+    req.on('data', counted);
+    req.once('end', ended);
+    req.once('close', closed);
     req.resume();
   });
 }

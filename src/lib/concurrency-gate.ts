@@ -1,4 +1,4 @@
-import { AuthError } from '../errors.js';
+import { AuthError } from '../errors/auth-error.js';
 
 /** Runs at most `limit` tasks at once, queues up to `queue` more, and refuses the rest with `ERR_BUSY`. */
 export class ConcurrencyGate {

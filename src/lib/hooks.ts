@@ -1,4 +1,7 @@
-import { AuthError, thrownBy } from '../errors.js';
+import { AuthError } from '../errors/auth-error.js';
+import { thrownBy } from '../errors/endpoint.js';
+
+
 
 /**
  * Runs an app-supplied hook within `timeoutMs`: its own AuthErrors pass; any other exception is

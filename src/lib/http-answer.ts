@@ -1,4 +1,4 @@
-import type { AuthError } from '../errors.js';
+import type { AuthError } from '../errors/auth-error.js';
 import type { TokenResponse } from '../token.js';
 
 /** An HTTP answer as every adapter writes it: status, headers, and the JSON body as text. */

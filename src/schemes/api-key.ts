@@ -5,7 +5,7 @@
  * @module
  */
 import { queryOf, readCookie, type CredentialSources } from '../authorization-header.js';
-import { BearerError } from '../errors.js';
+import { BearerError } from '../errors/auth-error.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { checkSchemeOptions, runVerify, type Scheme, type VerifyHook } from './scheme.js';
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { SCHEME, trimOws } from '../authorization-header.js';
-import { BearerError, quote } from '../errors.js';
+import { BearerError, quote } from '../errors/auth-error.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { checkSchemeOptions, runVerify, type Scheme, type VerifyHook } from './scheme.js';
 

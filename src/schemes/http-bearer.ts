@@ -5,7 +5,7 @@
  * @module
  */
 import { findBearerToken } from '../authorization-header.js';
-import { BearerError } from '../errors.js';
+import { BearerError } from '../errors/auth-error.js';
 import type { OpenApiObject } from '../openapi.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { checkSchemeOptions, runVerify, type Scheme, type VerifyHook } from './scheme.js';
