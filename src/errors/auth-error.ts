@@ -57,7 +57,8 @@ export interface AuthErrorOptions {
 
 /**
  * Quotes a value as an RFC 9110 §5.6.4 `quoted-string`.
-
+ *
+ * @internal
  */
 export function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
