@@ -313,6 +313,12 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
       const same = known.get(scheme.name);
       if (same !== undefined && same !== scheme) throw new TypeError(`${where}: two different schemes are named ${scheme.name}; give one a schemeName`);
     }
+    // Two schemes that read the same auth-scheme of the Authorization header (two bearer schemes, two
+    // Basic ones): the first would take every request, and the second never be tried.
+    const headerSchemes = schemes.map((scheme) => /^(bearer|basic)(?: |$)/i.exec(scheme.challenge)?.[1]?.toLowerCase()).filter(Boolean);
+    if (new Set(headerSchemes).size !== headerSchemes.length) {
+      throw new TypeError(`${where}: two schemes read the same Authorization scheme; only the first would ever be tried`);
+    }
     for (const name of ['scopes', 'anyScopes'] as const) {
       const listed = requirement[name];
       if (listed === undefined) continue;

@@ -50,6 +50,11 @@ export type SecurityRequirement = Record<string, string[]>;
 
 /** Runs a guard for a request: the principal, `null` (optional guard, no credentials), or a BearerError. */
 export interface Guard<User> {
+  /**
+   * Authenticates a request: its principal, or `null` when `optional` and no scheme's credentials came.
+   *
+   * @throws {@link BearerError} with the refusing scheme's answer.
+   */
   check(request: CredentialSources, optional: boolean): Promise<Principal<User> | null>;
   /** The route's OpenAPI `security`: one requirement object per scheme (and per any-of scope). */
   readonly security: SecurityRequirement[];
@@ -70,9 +75,9 @@ export function compileGuard<User>(
 ): Guard<User> {
   const allOf = [...(requirement.scopes ?? [])];
   const anyOf = [...(requirement.anyScopes ?? [])];
-  const needed = [...allOf, ...anyOf];
+  const needed = [...new Set([...allOf, ...anyOf])];
   const active = requirement.active ?? true;
-  const challenges = schemes.map((scheme) => scheme.challenge);
+  const challenges = [...new Set(schemes.map((scheme) => scheme.challenge))];
   const context: SecurityContext = Object.freeze({ securityScopes: Object.freeze(needed) });
   const { isActive, hookTimeout } = env;
 
@@ -103,9 +108,11 @@ export function compileGuard<User>(
         throw new BearerError('ERR_INACTIVE_USER');
       }
       const scopes = [...(verified.scopes ?? [])];
-      const held = new Set(scopes);
-      if (!allOf.every((one) => held.has(one)) || (anyOf.length > 0 && !anyOf.some((one) => held.has(one)))) {
-        throw new BearerError('ERR_INSUFFICIENT_SCOPE', { scopes: needed, challenges: [scheme.challenge] });
+      if (needed.length > 0) {
+        const held = new Set(scopes);
+        if (!allOf.every((one) => held.has(one)) || (anyOf.length > 0 && !anyOf.some((one) => held.has(one)))) {
+          throw new BearerError('ERR_INSUFFICIENT_SCOPE', { scopes: needed, challenges: [scheme.challenge] });
+        }
       }
       const claims: AccessTokenClaims = verified.claims ?? (scopes.length > 0 ? { sub: subject, scope: scopes.join(' ') } : { sub: subject });
       return { user, subject, claims, scopes, scheme: scheme.name, securityScopes: context.securityScopes };

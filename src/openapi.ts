@@ -107,7 +107,9 @@ export function openApiSecurity(options: OpenApiOptions): OpenApiSnippet {
   });
   const detail = (description: string, challenge: boolean): OpenApiObject => ({
     description,
-    ...(challenge ? { headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: 'The Bearer challenge (RFC 6750 §3).' } } } : {}),
+    ...(challenge
+      ? { headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: "The challenge of the route's schemes (RFC 9110 §11.6.1, RFC 6750 §3)." } } }
+      : {}),
     content: {
       'application/json': {
         schema: { type: 'object', required: ['detail'], properties: { detail: { type: 'string' } } },

@@ -227,6 +227,21 @@ describe('HTTP Basic', () => {
     }
   });
 
+  it('puts the username in NFC and refuses one holding a control character', async () => {
+    users.set('jos\u00e9', { name: 'josé', disabled: false, hash: await passwords.hash('secret') });
+    expect((await auth.authenticate({ authorization: basicHeader('jose\u0301:secret') }, basicOnly)).subject).toBe('jos\u00e9');
+    expect((await refusal(auth.authenticate({ authorization: basicHeader('john\u0000doe:secret') }, basicOnly)))[0]).toBe('ERR_BASIC_MALFORMED');
+  });
+
+  it('a password over the hasher\'s limit is 400 "Password too long", before any hashing', async () => {
+    expect(await refusal(auth.authenticate({ authorization: basicHeader(`johndoe:${'p'.repeat(1025)}`) }, basicOnly))).toEqual([
+      'ERR_PASSWORD_TOO_LONG',
+      400,
+      undefined,
+      { detail: 'Password too long' },
+    ]);
+  });
+
   it('a disabled user is 400 Inactive user, as on every scheme', async () => {
     expect(await refusal(auth.authenticate({ authorization: basicHeader('alice:secret2') }, basicOnly))).toEqual([
       'ERR_INACTIVE_USER',
@@ -238,6 +253,11 @@ describe('HTTP Basic', () => {
 });
 
 describe('opaque bearer tokens and OpenID Connect', () => {
+  it('a token over maxLength is refused before the hook', async () => {
+    const short = httpBearer<User>({ schemeName: 'Short', maxLength: 16, verify: () => ({ subject: 'x', user: bot }) });
+    expect((await refusal(auth.authenticate({ authorization: `Bearer ${'t'.repeat(17)}` }, { schemes: [short] })))[0]).toBe('ERR_TOKEN_TOO_LARGE');
+  });
+
   it('httpBearer verifies with its hook and refuses an unknown token as invalid_token', async () => {
     expect((await auth.authenticate({ authorization: 'Bearer opaque-token-1' }, { schemes: [opaque] })).scheme).toBe('HTTPBearer');
     const [code, status, challenge] = await refusal(auth.authenticate({ authorization: 'Bearer opaque-token-2' }, { schemes: [opaque] }));
@@ -277,9 +297,19 @@ describe('OpenAPI from the guards', () => {
       HTTPBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'opaque' },
       APIKeyQuery: { type: 'apiKey', in: 'query', name: 'api_key' },
       APIKeyCookie: { type: 'apiKey', in: 'cookie', name: 'api_key' },
-      // Used by a guard in an earlier test.
+      // Used by guards in earlier tests.
       Broken: { type: 'http', scheme: 'bearer' },
+      Short: { type: 'http', scheme: 'bearer' },
     });
+  });
+
+  it('refuses at setup two schemes that read the same Authorization scheme: the second could never answer', () => {
+    expect(() => auth.guard({ schemes: [auth.bearer, opaque] })).toThrow(/two schemes read the same Authorization scheme/);
+    expect(() => auth.guard({ schemes: [basic, httpBasic<User>({ schemeName: 'OtherBasic', verify: () => null })] })).toThrow(
+      /two schemes read the same Authorization scheme/,
+    );
+    // An API key in a header and one in the query are real alternatives; the challenge is said once.
+    return expect(auth.authenticate({}, { schemes: [headerKey, queryKey] })).rejects.toMatchObject({ headers: { 'WWW-Authenticate': 'APIKey' } });
   });
 
   it('refuses at setup: no scheme, an undeclared scope, two schemes of one name', () => {

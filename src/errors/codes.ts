@@ -91,7 +91,6 @@ export type TokenErrorCode =
   | 'ERR_MISSING_PARAMETER'
   | 'ERR_INVALID_PARAMETER'
   | 'ERR_BODY_TIMEOUT'
-  | 'ERR_PASSWORD_TOO_LONG'
   | 'ERR_UNSUPPORTED_GRANT_TYPE'
   | 'ERR_INVALID_SCOPE'
   | 'ERR_INVALID_GRANT'
@@ -99,7 +98,11 @@ export type TokenErrorCode =
   | SharedErrorCode;
 
 /** Server-side faults, answered alike on either side. */
-export type SharedErrorCode = 'ERR_BUSY' | 'ERR_HOOK_FAILED' | 'ERR_HOOK_TIMEOUT';
+/**
+ * Codes either endpoint answers with: server-side faults, and a password over the hasher's limit
+ * (at the token endpoint, or in an HTTP Basic scheme's `verify`).
+ */
+export type SharedErrorCode = 'ERR_PASSWORD_TOO_LONG' | 'ERR_BUSY' | 'ERR_HOOK_FAILED' | 'ERR_HOOK_TIMEOUT';
 
 const invalidToken = (description: string): ErrorSpec => ({
   status: 401,

@@ -11,7 +11,9 @@ import { checkSchemeOptions, runVerify, type Scheme, type VerifyHook } from './s
 
 /** A username and password from a `Basic` Authorization header. The password is never logged or put in an error. */
 export interface BasicCredentials {
+  /** Everything before the first `:`. */
   username: string;
+  /** Everything after it, colons included. */
   password: string;
 }
 
@@ -34,6 +36,8 @@ const OPTION_NAMES = { verify: true, realm: true, schemeName: true, description:
   true
 >;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+// C0 controls (NUL included), DEL and C1 controls.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * An HTTP Basic scheme. No credentials, or another scheme's, get 401 with the `Basic` challenge;
@@ -104,8 +108,9 @@ export function httpBasic<User>(options: HttpBasicOptions<User>): Scheme<User, B
         throw malformed();
       }
       const colon = text.indexOf(':');
-      if (colon === -1) throw malformed();
-      return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+      // RFC 7617 §2: the user-id holds no control character. It is put in NFC, as at the token endpoint.
+      if (colon === -1 || CONTROL.test(text.slice(0, colon))) throw malformed();
+      return { username: text.slice(0, colon).normalize('NFC'), password: text.slice(colon + 1) };
     },
     verify: (credentials, context, run) => runVerify(verify, credentials, context, run, () => new BearerError('ERR_BASIC_INVALID', { challenges })),
     openApi: () => ({ type: 'http', scheme: 'basic', ...(description === undefined ? {} : { description }) }),

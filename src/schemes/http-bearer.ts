@@ -20,9 +20,11 @@ export interface HttpBearerOptions<User> {
   bearerFormat?: string;
   /** Shown in OpenAPI. */
   description?: string;
+  /** Longest token accepted, in characters; a longer one is refused before the hook. Default 4096. */
+  maxLength?: number;
 }
 
-const OPTION_NAMES = { verify: true, schemeName: true, bearerFormat: true, description: true } as const satisfies Record<
+const OPTION_NAMES = { verify: true, schemeName: true, bearerFormat: true, description: true, maxLength: true } as const satisfies Record<
   keyof HttpBearerOptions<unknown>,
   true
 >;
@@ -32,12 +34,23 @@ const OPTION_NAMES = { verify: true, schemeName: true, bearerFormat: true, descr
  *
  * @internal
  */
-export function hookedBearer<User>(schemeName: string, verify: VerifyHook<User, string>, openApi: OpenApiObject, scoped: boolean): Scheme<User, string> {
+export function hookedBearer<User>(
+  schemeName: string,
+  verify: VerifyHook<User, string>,
+  openApi: OpenApiObject,
+  scoped: boolean,
+  maxLength = 4096,
+): Scheme<User, string> {
+  if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`${schemeName}: maxLength must be a positive whole number`);
   return {
     name: schemeName,
     challenge: 'Bearer',
     scoped,
-    find: (request) => findBearerToken(request),
+    find(request) {
+      const token = findBearerToken(request);
+      if (token !== undefined && token.length > maxLength) throw new BearerError('ERR_TOKEN_TOO_LARGE');
+      return token;
+    },
     verify: (token, context, run) => runVerify(verify, token, context, run, () => new BearerError('ERR_TOKEN_INVALID')),
     openApi: () => openApi,
   };
@@ -71,5 +84,5 @@ export function httpBearer<User>(options: HttpBearerOptions<User>): Scheme<User,
   const openApi: OpenApiObject = { type: 'http', scheme: 'bearer' };
   if (options.bearerFormat !== undefined) openApi.bearerFormat = options.bearerFormat;
   if (options.description !== undefined) openApi.description = options.description;
-  return hookedBearer(schemeName, options.verify, openApi, false);
+  return hookedBearer(schemeName, options.verify, openApi, false, options.maxLength);
 }

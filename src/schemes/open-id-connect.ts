@@ -20,9 +20,11 @@ export interface OpenIdConnectOptions<User> {
   schemeName?: string;
   /** Shown in OpenAPI. */
   description?: string;
+  /** Longest token accepted, in characters; a longer one is refused before the hook. Default 4096. */
+  maxLength?: number;
 }
 
-const OPTION_NAMES = { openIdConnectUrl: true, verify: true, schemeName: true, description: true } as const satisfies Record<
+const OPTION_NAMES = { openIdConnectUrl: true, verify: true, schemeName: true, description: true, maxLength: true } as const satisfies Record<
   keyof OpenIdConnectOptions<unknown>,
   true
 >;
@@ -57,5 +59,5 @@ export function openIdConnect<User>(options: OpenIdConnectOptions<User>): Scheme
   }
   const openApi: OpenApiObject = { type: 'openIdConnect', openIdConnectUrl: url.href };
   if (options.description !== undefined) openApi.description = options.description;
-  return hookedBearer(schemeName, options.verify, openApi, true);
+  return hookedBearer(schemeName, options.verify, openApi, true, options.maxLength);
 }
