@@ -6,10 +6,10 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AuthError, type Gatepass, type GatepassUser, type PasswordFormRequest, type Principal, type TokenResponse } from '../src/index.js';
-import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/lib/adapter-options.js';
-import { httpAnswer } from '../src/lib/http-answer.js';
+import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/adapter-kit/options.js';
+import { httpAnswer } from '../src/adapter-kit/http-answer.js';
 
-export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/lib/adapter-options.js';
+export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

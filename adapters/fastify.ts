@@ -8,10 +8,10 @@ import fp from 'fastify-plugin';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AuthError, TokenRequestError, type BodyInput, type CredentialSources, type Gatepass, type GatepassUser, type Principal } from '../src/index.js';
 import type { TokenResponse } from '../src/index.js';
-import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/lib/adapter-options.js';
-import { METHOD_NOT_ALLOWED, httpAnswer } from '../src/lib/http-answer.js';
+import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/adapter-kit/options.js';
+import { METHOD_NOT_ALLOWED, httpAnswer } from '../src/adapter-kit/http-answer.js';
 
-export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/lib/adapter-options.js';
+export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

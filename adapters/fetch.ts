@@ -8,10 +8,10 @@
  */
 import { AuthError, type CredentialSources, type Gatepass, type Principal } from '../src/index.js';
 import type { TokenResponse } from '../src/index.js';
-import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/lib/adapter-options.js';
-import { INTERNAL_ERROR, METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/lib/http-answer.js';
+import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/adapter-kit/options.js';
+import { INTERNAL_ERROR, METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 
-export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/lib/adapter-options.js';
+export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 
 
 /** A fetch handler that also gets the authenticated principal; `rest` is whatever the caller passes on. */

@@ -10,7 +10,7 @@
 //   guarded routes, URLSearchParams and streamed bodies, every JSON answer checked with expectAnswer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gatepass } from '../../src/index.js';
-import type { AuthOptions, EndpointOptions } from '../../src/lib/adapter-options.js';
+import type { AuthOptions, EndpointOptions } from '../../src/adapter-kit/options.js';
 import type { User } from './engine.js';
 import {
   INVALID_GRANT,

@@ -1,5 +1,5 @@
-import type { Gatepass, Requirement, TokenEndpointOptions } from '../engine.js';
-import { checkOptionNames, checkOptionsObject } from './options.js';
+import type { Gatepass, Requirement, TokenEndpointOptions } from '../index.js';
+import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 
 /** How an adapter answers an `AuthError`: itself (default), or with `forwardErrors`, through the framework's error handling. */
 export interface AdapterOptions {
