@@ -123,7 +123,8 @@ describe('the wrappers, called directly', () => {
   });
 
   it('are named, and throw at once for bad options', () => {
-    expect(requireAuth(auth).name).toBe('withRequiredAuth');
+    expect(requireAuth(auth).name).toBe('gatepassRequireAuthWrapper');
+    expect(optionalAuth(auth).name).toBe('gatepassOptionalAuthWrapper');
     expect(requireAuth(auth)(() => new Response()).name).toBe('gatepassRequireAuth');
     expect(optionalAuth(auth)(() => new Response()).name).toBe('gatepassOptionalAuth');
     expect(tokenEndpoint(auth).name).toBe('gatepassTokenEndpoint');

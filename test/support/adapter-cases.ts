@@ -70,7 +70,8 @@ export function middlewareRoutes<M>(adapter: MiddlewareFactories<M>, auth: Gatep
 
 /**
  * What both middleware adapters promise at creation: a mistyped or invalid option throws at once (a
- * TypeError, or the core's message for an undeclared scope), and the factories are named after themselves.
+ * TypeError, or the core's message for an undeclared scope), and what the factories return is named by
+ * the adapters' one rule (`gatepassRequireAuth`…).
  */
 export function expectMiddlewareFactories<M extends Handler>(
   adapter: MiddlewareFactories<M> & { authErrorHandler: Handler },
@@ -83,9 +84,9 @@ export function expectMiddlewareFactories<M extends Handler>(
   expect(() => adapter.tokenEndpoint(auth, { grantType: 'loose' } as never)).toThrow(TypeError);
   expect(() => adapter.tokenEndpoint(auth, { grantType: 'Strict' } as never)).toThrow(/ tokenEndpoint: grantType must be 'lenient' or 'strict'$/);
   expect(() => adapter.tokenEndpoint(undefined as never)).toThrow(TypeError);
-  expect(adapter.requireAuth(auth).name).toBe('requireAuth');
-  expect(adapter.optionalAuth(auth).name).toBe('optionalAuth');
-  expect(adapter.tokenEndpoint(auth).name).toBe('tokenEndpoint');
+  expect(adapter.requireAuth(auth).name).toBe('gatepassRequireAuth');
+  expect(adapter.optionalAuth(auth).name).toBe('gatepassOptionalAuth');
+  expect(adapter.tokenEndpoint(auth).name).toBe('gatepassTokenEndpoint');
   expect(adapter.authErrorHandler.name).toBe('authErrorHandler');
 }
 
@@ -295,6 +296,15 @@ export function describeMiddlewareAdapter(name: string, suite: MiddlewareAdapter
   });
 }
 
+/** Every token endpoint answers a method but POST itself: 405, `Allow: POST`, a JSON body (none for HEAD). */
+async function expectMethodNotAllowed(send: Send, path: string): Promise<void> {
+  for (const method of ['GET', 'PUT', 'DELETE']) {
+    await expectAnswer(await send(path, { method }), 405, { detail: 'Method Not Allowed' }, { allow: 'POST' });
+  }
+  const head = await send(path, { method: 'HEAD' });
+  expect([head.status, head.headers.get('allow')]).toEqual([405, 'POST']);
+}
+
 /**
  * The token endpoint cases of the Fastify and fetch suites, declared in the current `describe`. `send`
  * reaches an app with the endpoint at `/token`, `grantType: 'strict'` at `/token/strict`, and a requireAuth
@@ -343,11 +353,7 @@ export function tokenRouteCases(send: Send, me: { path: string; body: unknown })
   });
 
   it('answers other methods with 405, Allow: POST and a JSON body', async () => {
-    for (const method of ['GET', 'PUT', 'DELETE']) {
-      await expectAnswer(await send('/token', { method }), 405, { detail: 'Method Not Allowed' }, { allow: 'POST' });
-    }
-    const head = await send('/token', { method: 'HEAD' });
-    expect([head.status, head.headers.get('allow')]).toEqual([405, 'POST']);
+    await expectMethodNotAllowed(send, '/token');
   });
 }
 
