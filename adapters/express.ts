@@ -7,7 +7,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AuthError, type Gatepass, type GatepassUser, type Principal } from '../src/index.js';
 import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
-import { httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
+import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { named } from '../src/adapter-kit/names.js';
 import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/node-request.js';
 import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
@@ -90,17 +90,19 @@ export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, op
 
 /**
  * The OAuth2 password-grant token endpoint. Reads the raw body, or what `express.urlencoded()` left
- * when the app registered it; the size and field limits hold either way.
+ * when the app registered it; the size and field limits hold either way. Mounted for every method, it
+ * answers any but `POST` with 405 and `Allow: POST`.
  *
  * @example
  * ```ts
- * app.post('/token', tokenEndpoint(auth));
- * app.post('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
+ * app.all('/token', tokenEndpoint(auth));
+ * app.all('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
  * ```
  */
 export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: EndpointOptions = {}): RequestHandler {
   const { name, run } = createTokenEndpoint('express', auth, options);
   return named<RequestHandler>(name, (req, res, next) => {
+    if (req.method !== 'POST') return write(res, METHOD_NOT_ALLOWED);
     // A consumed stream means `express.urlencoded()` (or another parser) ran: read what it left.
     run(formRequest(req, { body: req.body as unknown }), () => bodyUnread(req))
       .then((outcome) => finish(res, next, outcome))

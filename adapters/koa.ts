@@ -10,7 +10,7 @@
 import type { Middleware, Next, ParameterizedContext } from 'koa';
 import { AuthError, type Gatepass, type GatepassUser, type Principal } from '../src/index.js';
 import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
-import { httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
+import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { named } from '../src/adapter-kit/names.js';
 import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/node-request.js';
 import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
@@ -94,16 +94,18 @@ export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, op
 /**
  * The OAuth2 password-grant token endpoint. Reads the raw body, or what `@koa/bodyparser` /
  * `koa-bodyparser` left when the app registered one; the size and field limits hold either way.
+ * Mounted for every method, it answers any but `POST` with 405 and `Allow: POST`.
  *
  * @example
  * ```ts
- * router.post('/token', tokenEndpoint(auth));
- * router.post('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
+ * router.all('/token', tokenEndpoint(auth));
+ * router.all('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
  * ```
  */
 export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: EndpointOptions = {}): Middleware {
   const { name, run } = createTokenEndpoint('koa', auth, options);
   return named<Middleware>(name, async (ctx) => {
+    if (ctx.method !== 'POST') return write(ctx, METHOD_NOT_ALLOWED);
     // A consumed stream means `@koa/bodyparser` (or another parser) ran: read what it left.
     finish(ctx, await run(formRequest(ctx.req, ctx.request as { body?: unknown; rawBody?: unknown }), () => bodyUnread(ctx.req)));
   });

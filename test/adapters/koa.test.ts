@@ -46,6 +46,7 @@ function buildApp(): Koa {
   const routes = middlewareRoutes({ requireAuth, optionalAuth, tokenEndpoint }, auth);
   for (const [path, guard] of routes.guards) router.get(path, guard, show);
   for (const [path, endpoint] of routes.endpoints) router.post(path, endpoint);
+  for (const [path, endpoint] of routes.anyMethod) router.all(path, endpoint);
   for (const [path, parsers] of Object.entries(PARSERS)) router.post(path, ...parsers, tokenEndpoint(auth));
   router.get('/unhandled/me', requireAuth(auth, { forwardErrors: true }), show);
   router.get('/boom', requireAuth(auth), () => {

@@ -49,9 +49,13 @@ export interface MiddlewareFactories<M> {
 
 /**
  * The routes describeMiddlewareAdapter expects, besides its token paths and `/boom`: the guards to mount
- * with GET before a handler that answers `{ user, scopes }`, and more token endpoints to mount with POST.
+ * with GET before a handler that answers `{ user, scopes }`, more token endpoints to mount with POST, and
+ * one to mount for every method (`app.all`, `router.all`).
  */
-export function middlewareRoutes<M>(adapter: MiddlewareFactories<M>, auth: Gatepass<User>): { guards: [string, M][]; endpoints: [string, M][] } {
+export function middlewareRoutes<M>(
+  adapter: MiddlewareFactories<M>,
+  auth: Gatepass<User>,
+): { guards: [string, M][]; endpoints: [string, M][]; anyMethod: [string, M][] } {
   return {
     guards: [
       ['/me', adapter.requireAuth(auth)],
@@ -65,6 +69,7 @@ export function middlewareRoutes<M>(adapter: MiddlewareFactories<M>, auth: Gatep
       ['/token/strict', adapter.tokenEndpoint(auth, { grantType: 'strict' })],
       ['/forward/token', adapter.tokenEndpoint(auth, { forwardErrors: true })],
     ],
+    anyMethod: [['/any/token', adapter.tokenEndpoint(auth)]],
   };
 }
 
@@ -197,6 +202,11 @@ export function describeMiddlewareAdapter(name: string, suite: MiddlewareAdapter
         expect(res.status).toBe(400);
         expect(await res.json()).toMatchObject({ error: 'invalid_request', error_description: 'Missing parameter: grant_type' });
         expect((await send('/token/strict', urlencoded(login('&grant_type=password')))).status).toBe(200);
+      });
+
+      it('answers other methods with 405, Allow: POST and a JSON body when mounted for every method', async () => {
+        await expectMethodNotAllowed(send, '/any/token');
+        expect((await send('/any/token', urlencoded(login()))).status).toBe(200);
       });
 
       suite.tokenEndpoint?.(send);
