@@ -10,8 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { authErrorHandler, optionalAuth, requireAuth, tokenEndpoint } from '../../adapters/koa.js';
 import type { Gatepass } from '../../src/index.js';
 import { describeMiddlewareAdapter, expectMiddlewareFactories, middlewareRoutes } from '../support/adapter-cases.js';
+import { TOO_LARGE } from '../support/answers.js';
 import { testEngine, type User } from '../support/engine.js';
-import { PADDING, TOO_LARGE, big, listening, multipart, urlencoded } from '../support/http.js';
+import { PADDING, big, listening, multipart, urlencoded } from '../support/http.js';
 
 let auth: Gatepass<User>;
 beforeAll(async () => {

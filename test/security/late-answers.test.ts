@@ -21,8 +21,8 @@ import * as fastifyAdapter from '../../adapters/fastify.js';
 import * as fetchAdapter from '../../adapters/fetch.js';
 import * as koaAdapter from '../../adapters/koa.js';
 import type { Gatepass, GatepassUser, Login } from '../../src/index.js';
-import { PASSWORD, securityEngine } from './support/engine.js';
-import { hmacToken, claims } from './support/tokens.js';
+import { PASSWORD, securityEngine } from '../support/engine.js';
+import { claims, hmacToken } from '../support/tokens.js';
 
 const express4 = express4Untyped as typeof express5;
 

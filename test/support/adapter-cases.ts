@@ -11,13 +11,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gatepass } from '../../src/index.js';
 import type { AuthOptions, EndpointOptions } from '../../src/adapter-kit/options.js';
+import { INVALID_GRANT, NOT_A_FORM, TOO_LARGE } from './answers.js';
 import type { User } from './engine.js';
 import {
-  INVALID_GRANT,
   LOGIN,
-  NOT_A_FORM,
   PADDING,
-  TOO_LARGE,
   bearer,
   big,
   chunked,
