@@ -147,8 +147,21 @@ describe('the wrappers, called directly', () => {
     expect(res.status).toBe(200);
   });
 
-  it('use only Web APIs', () => {
+  it('use only Web APIs, and so do the adapter-kit modules they import', () => {
     const source = readFileSync(new URL('../../adapters/fetch.ts', import.meta.url), 'utf8');
     expect(source).not.toMatch(/from ['"]node:|\bBuffer\b|\bprocess\./);
+    const seen = new Set<string>();
+    const visit = (file: URL): void => {
+      if (seen.has(file.href)) return;
+      seen.add(file.href);
+      const text = readFileSync(file, 'utf8');
+      expect(text, file.pathname).not.toMatch(/from ['"]node:|\bBuffer\b|\bprocess\./);
+      for (const [, specifier] of text.matchAll(/from '(\.[^']+)'/g)) {
+        const target = new URL(specifier!.replace(/\.js$/, '.ts'), file);
+        if (target.pathname.includes('/src/adapter-kit/')) visit(target);
+      }
+    };
+    visit(new URL('../../adapters/fetch.ts', import.meta.url));
+    expect(seen.size).toBeGreaterThan(1);
   });
 });

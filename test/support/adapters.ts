@@ -1,10 +1,11 @@
-// The adapter registry every suite reads: one entry per file in adapters/, each the factory of a small app that serves the same routes
+// The adapter registry every suite reads: one entry per file in adapters/ (test/adapter-registry.test.ts
+// checks that the two lists are the same), each the factory of a small app that serves the same routes
 // with whatever engine a test builds, on its own node:http server on 127.0.0.1:0. Nothing is mocked: real
 // Express 5, Koa 3, Fastify 5, and the fetch adapter on node:http through @hono/node-server, each left
 // with its framework defaults. `describe.each(adapters)` runs one test body against every app, as h3's
 // describeMatrix does; ADAPTER_NAMES is the list for suites that start each adapter's example app.
 //
-//   POST /token    tokenEndpoint(engine)
+//   /token         tokenEndpoint(engine), for every method (405 for any but POST)
 //   GET  /me       requireAuth(engine)                     → {"sub": …, "scopes": […]}
 //   GET  /scoped   requireAuth(engine, { scopes: ['me'] }) → same
 //   GET  /health   no auth                                 → {"ok": true}
@@ -74,7 +75,7 @@ const startExpress: StartApp = async (anyEngine, options = {}) => {
   const { requireAuth, tokenEndpoint } = expressAdapter;
   const engine = asAppEngine(anyEngine);
   const app = express();
-  app.post('/token', tokenEndpoint(engine));
+  app.all('/token', tokenEndpoint(engine));
   app.get('/me', requireAuth(engine), (req, res) => {
     res.json(shown(req.auth as Principal<unknown>));
   });
@@ -92,7 +93,7 @@ const startKoa: StartApp = async (anyEngine, options = {}) => {
   const engine = asAppEngine(anyEngine);
   const app = new Koa();
   const router = new Router();
-  router.post('/token', tokenEndpoint(engine));
+  router.all('/token', tokenEndpoint(engine));
   router.get('/me', requireAuth(engine), (ctx) => {
     ctx.body = shown(ctx.state.auth as Principal<unknown>);
   });
