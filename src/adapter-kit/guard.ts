@@ -1,11 +1,11 @@
 // The guard runner shared by `requireAuth` and `optionalAuth` of every adapter:
 // guard = principal | answer | rethrow.
 import type { CredentialSources, Gatepass, Principal } from '../index.js';
-import { handlerName } from './names.js';
+import { handlerName, type Factory } from './names.js';
 import { guardSettings, type AuthOptions } from './options.js';
 import { settle, type Outcome } from './outcome.js';
 
-export type GuardKind = 'requireAuth' | 'optionalAuth';
+export type GuardKind = Exclude<Factory, 'tokenEndpoint'>;
 
 /** What a guard admits: a principal, or for `optionalAuth` also `null` (no credentials at all). */
 export type Admitted<User, Kind extends GuardKind> = Kind extends 'optionalAuth' ? Principal<User> | null : Principal<User>;
