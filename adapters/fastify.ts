@@ -26,7 +26,6 @@ declare module 'fastify' {
   }
 }
 
-
 const sourcesOf = (request: FastifyRequest): CredentialSources => ({
   // headersDistinct keeps a repeated Authorization header, which the core refuses; `headers` keeps one.
   authorization: request.raw.headersDistinct?.authorization ?? request.headers.authorization,
@@ -42,7 +41,7 @@ function write(reply: FastifyReply, { status, headers, body }: HttpAnswer): Fast
 
 /** Writes the answer, or rethrows the error (`forwardErrors`, or not an AuthError) to Fastify. */
 function finish(reply: FastifyReply, outcome: Answer | Rethrow): FastifyReply {
-  if (outcome.kind === 'error') throw outcome.error;
+  if (outcome.kind === 'rethrow') throw outcome.error;
   return write(reply, outcome.answer);
 }
 

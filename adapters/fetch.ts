@@ -37,7 +37,7 @@ const announcesBody = (request: Request): boolean =>
 
 /** Answers, or rethrows the error (`forwardErrors`, or not an AuthError) to the caller. */
 function finish(outcome: Answer | Rethrow): Response {
-  if (outcome.kind === 'error') throw outcome.error;
+  if (outcome.kind === 'rethrow') throw outcome.error;
   return respond(outcome.answer);
 }
 

@@ -40,7 +40,7 @@ function write(ctx: Context, { status, headers, body }: HttpAnswer): void {
 
 /** Writes the answer (the request stops here), or throws the error on to Koa. */
 function finish(ctx: Context, outcome: Answer | Rethrow): void {
-  if (outcome.kind === 'error') throw outcome.error;
+  if (outcome.kind === 'rethrow') throw outcome.error;
   write(ctx, outcome.answer);
 }
 

@@ -17,7 +17,7 @@ export interface Answer {
 
 /** Hand this error to the framework: an AuthError with `forwardErrors`, or anything that is not an AuthError. */
 export interface Rethrow {
-  readonly kind: 'error';
+  readonly kind: 'rethrow';
   readonly error: unknown;
 }
 
@@ -29,7 +29,7 @@ export type Outcome<T> = Pass<T> | Answer | Rethrow;
  */
 export function refusal(error: unknown, forwardErrors: boolean, bodyUnread: () => boolean): Answer | Rethrow {
   if (error instanceof AuthError && !forwardErrors) return { kind: 'answer', answer: httpAnswer(error, bodyUnread()) };
-  return { kind: 'error', error };
+  return { kind: 'rethrow', error };
 }
 
 /** Runs a call into the core and sorts what it settles with. Nothing it throws escapes. */
