@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
@@ -27,16 +28,16 @@ const coreThroughEntries: EsbuildPlugin = {
   },
 };
 
+/** One entry per file in adapters/: `adapters/<name>.ts` builds `dist/<name>.{js,cjs,d.ts,d.cts}`. */
+const adapters = Object.fromEntries(
+  readdirSync('adapters')
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => [file.slice(0, -'.ts'.length), `adapters/${file}`]),
+);
+
 export default defineConfig([
   {
-    entry: {
-      index: 'src/index.ts',
-      password: 'src/password.ts',
-      express: 'adapters/express.ts',
-      koa: 'adapters/koa.ts',
-      fastify: 'adapters/fastify.ts',
-      fetch: 'adapters/fetch.ts',
-    },
+    entry: { index: 'src/index.ts', password: 'src/password.ts', ...adapters },
     format: ['esm', 'cjs'],
     // One shared chunk per format, so every entry of a format uses the same core module.
     splitting: true,

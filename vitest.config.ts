@@ -1,7 +1,13 @@
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const path = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+
+/** The adapters: one per file in adapters/, each imported as `gatepass/<name>`. */
+const adapters = readdirSync(path('./adapters'))
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => file.slice(0, -'.ts'.length));
 
 export default defineConfig({
   resolve: {
@@ -10,7 +16,7 @@ export default defineConfig({
     alias: [
       { find: /^gatepass$/, replacement: path('./src/index.ts') },
       { find: /^gatepass\/password$/, replacement: path('./src/password.ts') },
-      { find: /^gatepass\/(express|koa|fastify|fetch)$/, replacement: path('./adapters/$1.ts') },
+      { find: new RegExp(`^gatepass/(${adapters.join('|')})$`), replacement: path('./adapters/$1.ts') },
     ],
   },
   test: {

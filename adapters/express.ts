@@ -5,12 +5,16 @@
  * @module
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { AuthError, type Gatepass, type GatepassUser, type PasswordFormRequest, type Principal, type TokenResponse } from '../src/index.js';
-import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/lib/adapter-options.js';
-import { stillUnread } from '../src/adapter-kit/unread-body.js';
-import { httpAnswer } from '../src/lib/http-answer.js';
+import { AuthError, type Gatepass, type GatepassUser, type Principal } from '../src/index.js';
+import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
+import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
+import { named } from '../src/adapter-kit/names.js';
+import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/node-request.js';
+import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
+import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 
-export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/lib/adapter-options.js';
+export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -24,48 +28,38 @@ declare global {
   }
 }
 
-
 /**
  * Writes an answer, unless another middleware (a request timeout, a proxy) already answered: then
  * there is nothing left to say, and writing would throw `ERR_HTTP_HEADERS_SENT`.
  */
-async function send(req: Request, res: Response, from: AuthError | TokenResponse): Promise<void> {
+function write(res: Response, { status, headers, body }: HttpAnswer): void {
   if (res.headersSent) return;
-  const unread = !req.complete && (await stillUnread(req));
-  if (res.headersSent) return;
-  const { status, headers, body } = httpAnswer(from, unread);
   res.status(status).set(headers).send(body);
 }
 
-async function refuse(err: unknown, req: Request, res: Response, next: NextFunction, forward: boolean): Promise<void> {
-  if (err instanceof AuthError && !forward) await send(req, res, err);
-  else next(err);
+function finish(res: Response, next: NextFunction, outcome: Answer | Rethrow): void {
+  if (outcome.kind === 'answer') write(res, outcome.answer);
+  else next(outcome.error);
 }
 
-function admit(req: Request, principal: Principal<GatepassUser> | null, next: NextFunction): void {
-  if (principal !== null) {
-    req.user = principal.user;
-    req.auth = principal;
-  }
-  next();
+function admit(req: Request, principal: Principal<GatepassUser> | null): void {
+  if (principal === null) return;
+  req.user = principal.user;
+  req.auth = principal;
 }
 
-const sourcesOf = (req: Request) => ({
-  authorization: req.headersDistinct['authorization'],
-  cookie: req.headers.cookie,
-  url: req.originalUrl,
-  header: (name: string) => req.headersDistinct[name],
-});
-
-/** The body as a parser left it: a consumed stream means `express.urlencoded()` (or another) ran. */
-function formOf(req: Request): PasswordFormRequest {
-  const { 'content-type': contentType, 'content-length': contentLength, authorization } = req.headers;
-  const head = { contentType, contentLength, authorization };
-  if (!req.readableDidRead && !req.readableEnded) return { ...head, body: req };
-  const parsed: unknown = req.body;
-  if (typeof parsed === 'string' || parsed instanceof Uint8Array) return { ...head, body: parsed };
-  const isRecord = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
-  return { ...head, fields: isRecord ? (parsed as Record<string, unknown>) : {} };
+function guard(kind: GuardKind, auth: Gatepass<GatepassUser>, options: AuthOptions<GatepassUser>): RequestHandler {
+  const { name, run } = createGuard('express', kind, auth, options);
+  return named<RequestHandler>(name, (req, res, next) => {
+    run(credentialSources(req, req.originalUrl), () => bodyUnread(req))
+      .then((outcome) => {
+        if (outcome.kind !== 'pass') return finish(res, next, outcome);
+        admit(req, outcome.value);
+        next();
+      })
+      // Nothing may escape the promise chain: an unhandled rejection ends the process.
+      .catch(next);
+  });
 }
 
 /**
@@ -77,18 +71,8 @@ function formOf(req: Request): PasswordFormRequest {
  * app.get('/users/me/', requireAuth(auth, { scopes: ['me'] }), (req, res) => res.json({ username: req.auth!.claims.sub }));
  * ```
  */
-export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions = {}): RequestHandler {
-  const { requirement, forwardErrors: forward } = guardSettings('gatepass/express requireAuth', auth, options);
-  return function requireAuth(req, res, next) {
-    auth
-      .authenticate(sourcesOf(req), requirement)
-      .then(
-        (principal) => admit(req, principal, next),
-        (err: unknown) => refuse(err, req, res, next, forward),
-      )
-      // Nothing may escape the promise chain: an unhandled rejection ends the process.
-      .catch(next);
-  };
+export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions<User> = {}): RequestHandler {
+  return guard('requireAuth', auth, options);
 }
 
 /**
@@ -100,41 +84,30 @@ export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, opt
  * app.get('/items/', optionalAuth(auth), (req, res) => res.json(req.user ? ownItems(req.user) : publicItems));
  * ```
  */
-export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions = {}): RequestHandler {
-  const { requirement, forwardErrors: forward } = guardSettings('gatepass/express optionalAuth', auth, options);
-  return function optionalAuth(req, res, next) {
-    auth
-      .authenticateOptional(sourcesOf(req), requirement)
-      .then(
-        (principal) => admit(req, principal, next),
-        (err: unknown) => refuse(err, req, res, next, forward),
-      )
-      // Nothing may escape the promise chain: an unhandled rejection ends the process.
-      .catch(next);
-  };
+export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions<User> = {}): RequestHandler {
+  return guard('optionalAuth', auth, options);
 }
 
 /**
  * The OAuth2 password-grant token endpoint. Reads the raw body, or what `express.urlencoded()` left
- * when the app registered it; the size and field limits hold either way.
+ * when the app registered it; the size and field limits hold either way. Mounted for every method, it
+ * answers any but `POST` with 405 and `Allow: POST`.
  *
  * @example
  * ```ts
- * app.post('/token', tokenEndpoint(auth));
- * app.post('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
+ * app.all('/token', tokenEndpoint(auth));
+ * app.all('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
  * ```
  */
 export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: EndpointOptions = {}): RequestHandler {
-  const { endpoint, forwardErrors: forward } = endpointSettings('gatepass/express tokenEndpoint', auth, options);
-  return function tokenEndpoint(req, res, next) {
-    auth
-      .issueToken(formOf(req), endpoint)
-      .then(
-        (answer) => send(req, res, answer),
-        (err: unknown) => refuse(err, req, res, next, forward),
-      )
+  const { name, run } = createTokenEndpoint('express', auth, options);
+  return named<RequestHandler>(name, (req, res, next) => {
+    if (req.method !== 'POST') return write(res, METHOD_NOT_ALLOWED);
+    // A consumed stream means `express.urlencoded()` (or another parser) ran: read what it left.
+    run(formRequest(req, { body: req.body as unknown }), () => bodyUnread(req))
+      .then((outcome) => finish(res, next, outcome))
       .catch(next);
-  };
+  });
 }
 
 /**
@@ -148,6 +121,8 @@ export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, o
  * ```
  */
 export function authErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
-  if (err instanceof AuthError && !res.headersSent) send(req, res, err).catch(next);
-  else next(err);
+  if (!(err instanceof AuthError) || res.headersSent) return next(err);
+  Promise.resolve(bodyUnread(req))
+    .then((unread) => write(res, httpAnswer(err, unread)))
+    .catch(next);
 }

@@ -5,14 +5,17 @@
  * @module
  */
 import fp from 'fastify-plugin';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AuthError, TokenRequestError, type BodyInput, type CredentialSources, type Gatepass, type GatepassUser, type Principal } from '../src/index.js';
-import type { TokenResponse } from '../src/index.js';
-import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/lib/adapter-options.js';
-import { stillUnread } from '../src/adapter-kit/unread-body.js';
-import { METHOD_NOT_ALLOWED, httpAnswer } from '../src/lib/http-answer.js';
+import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
+import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
+import { handlerName, named } from '../src/adapter-kit/names.js';
+import { bodyUnread } from '../src/adapter-kit/node-request.js';
+import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
+import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 
-export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/lib/adapter-options.js';
+export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,34 +26,34 @@ declare module 'fastify' {
   }
 }
 
-
 const sourcesOf = (request: FastifyRequest): CredentialSources => ({
   // headersDistinct keeps a repeated Authorization header, which the core refuses; `headers` keeps one.
   authorization: request.raw.headersDistinct?.authorization ?? request.headers.authorization,
   cookie: request.headers.cookie,
   url: request.url,
-  header: (name: string) => request.raw.headersDistinct?.[name] ?? request.headers[name],
+  header: (name) => request.raw.headersDistinct?.[name] ?? request.headers[name],
 });
 
 /** Writes an answer, unless another hook (a request timeout, a proxy) already answered. */
-async function render(reply: FastifyReply, from: AuthError | TokenResponse): Promise<FastifyReply> {
+function write(reply: FastifyReply, { status, headers, body }: HttpAnswer): FastifyReply {
   if (reply.sent) return reply;
-  const { raw } = reply.request;
-  const unread = !raw.complete && (await stillUnread(raw));
-  if (reply.sent) return reply;
-  const answer = httpAnswer(from, unread);
-  return reply.code(answer.status).headers(answer.headers).type('application/json').send(answer.body);
+  return reply.code(status).headers(headers).type('application/json').send(body);
 }
 
-/** Answers an AuthError, or rethrows it (`forwardErrors`) or any other error to Fastify. */
-function refuse(reply: FastifyReply, err: unknown, forwardErrors: boolean): Promise<FastifyReply> {
-  if (forwardErrors || !(err instanceof AuthError)) throw err;
-  return render(reply, err);
+/** Writes the answer, or rethrows the error (`forwardErrors`, or not an AuthError) to Fastify. */
+function finish(reply: FastifyReply, outcome: Answer | Rethrow): FastifyReply {
+  if (outcome.kind === 'rethrow') throw outcome.error;
+  return write(reply, outcome.answer);
 }
 
-function settle(request: FastifyRequest, principal: Principal<GatepassUser> | null): void {
-  request.auth = principal;
-  request.user = principal === null ? null : principal.user;
+function guard(kind: GuardKind, auth: Gatepass<GatepassUser>, options: AuthOptions<GatepassUser>): onRequestAsyncHookHandler {
+  const { name, run } = createGuard('fastify', kind, auth, options);
+  return named<onRequestAsyncHookHandler>(name, async (request, reply) => {
+    const outcome = await run(sourcesOf(request), () => bodyUnread(request.raw));
+    if (outcome.kind !== 'pass') return finish(reply, outcome);
+    request.auth = outcome.value;
+    request.user = outcome.value === null ? null : outcome.value.user;
+  });
 }
 
 function gatepassMethodNotAllowed(_request: FastifyRequest, reply: FastifyReply): void {
@@ -91,15 +94,8 @@ export default gatepass;
  * app.get('/users/me/', { onRequest: requireAuth(auth, { scopes: ['me'] }) }, (request) => ({ username: request.auth!.claims.sub }));
  * ```
  */
-export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions = {}): onRequestAsyncHookHandler {
-  const { requirement, forwardErrors } = guardSettings('gatepass/fastify requireAuth', auth, options);
-  return async function gatepassRequireAuth(request, reply) {
-    try {
-      settle(request, await auth.authenticate(sourcesOf(request), requirement));
-    } catch (err) {
-      return refuse(reply, err, forwardErrors);
-    }
-  };
+export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions<User> = {}): onRequestAsyncHookHandler {
+  return guard('requireAuth', auth, options);
 }
 
 /**
@@ -111,15 +107,8 @@ export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, opt
  * app.get('/greeting', { onRequest: optionalAuth(auth) }, (request) => ({ hello: request.user?.username ?? 'stranger' }));
  * ```
  */
-export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions = {}): onRequestAsyncHookHandler {
-  const { requirement, forwardErrors } = guardSettings('gatepass/fastify optionalAuth', auth, options);
-  return async function gatepassOptionalAuth(request, reply) {
-    try {
-      settle(request, await auth.authenticateOptional(sourcesOf(request), requirement));
-    } catch (err) {
-      return refuse(reply, err, forwardErrors);
-    }
-  };
+export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions<User> = {}): onRequestAsyncHookHandler {
+  return guard('optionalAuth', auth, options);
 }
 
 /**
@@ -139,31 +128,26 @@ export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, op
  * ```
  */
 export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptions = {}): FastifyPluginAsync {
-  const { endpoint, forwardErrors } = endpointSettings('gatepass/fastify tokenEndpoint', auth, options);
-  async function gatepassTokenEndpoint(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    let issued: TokenResponse;
-    try {
-      const { 'content-type': contentType, 'content-length': contentLength, authorization } = request.headers;
-      // request.body is the stream this context's parser passed on, unread.
-      issued = await auth.issueToken({ body: request.body as BodyInput | undefined, contentType, contentLength, authorization }, endpoint);
-    } catch (err) {
-      return refuse(reply, err, forwardErrors);
-    }
-    return render(reply, issued);
-  }
-  return async function gatepassTokenRoute(fastify) {
+  const endpoint = createTokenEndpoint('fastify', auth, options);
+  const handler = named(endpoint.name, async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const { 'content-type': contentType, 'content-length': contentLength, authorization } = request.headers;
+    // request.body is the stream this context's parser passed on, unread.
+    const body = request.body as BodyInput | undefined;
+    return finish(reply, await endpoint.run({ body, contentType, contentLength, authorization }, () => bodyUnread(request.raw)));
+  });
+  return named(handlerName('tokenEndpoint', 'Plugin'), async (fastify: FastifyInstance) => {
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     // Fastify refuses a media type it cannot parse (`;;;`) before any parser runs: answer it as the
     // core answers any other non-form body. Everything else goes on to the app's error handler.
-    fastify.setErrorHandler(function gatepassTokenErrors(error, _request, reply) {
+    fastify.setErrorHandler(async function gatepassTokenErrors(error, _request, reply) {
       if ((error as { code?: unknown }).code !== 'FST_ERR_CTP_INVALID_MEDIA_TYPE') throw error;
-      return refuse(reply, new TokenRequestError('ERR_CONTENT_TYPE'), forwardErrors);
+      return finish(reply, await endpoint.refuse(new TokenRequestError('ERR_CONTENT_TYPE'), () => bodyUnread(reply.request.raw)));
     });
-    fastify.post('/', gatepassTokenEndpoint);
+    fastify.post('/', handler);
     const others = fastify.supportedMethods.filter((method) => method !== 'POST');
     fastify.route({ method: others, url: '/', handler: gatepassMethodNotAllowed });
-  };
+  });
 }
 
 /**
@@ -178,5 +162,5 @@ export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptio
  */
 export async function authErrorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (!(error instanceof AuthError)) throw error;
-  await render(reply, error);
+  write(reply, httpAnswer(error, await bodyUnread(reply.request.raw)));
 }

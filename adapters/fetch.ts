@@ -7,12 +7,14 @@
  * @module
  */
 import { AuthError, type CredentialSources, type Gatepass, type Principal } from '../src/index.js';
-import type { TokenResponse } from '../src/index.js';
-import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/lib/adapter-options.js';
-import { INTERNAL_ERROR, METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/lib/http-answer.js';
+import { createGuard, type Admitted, type GuardKind } from '../src/adapter-kit/guard.js';
+import { INTERNAL_ERROR, METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
+import { handlerName, named } from '../src/adapter-kit/names.js';
+import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
+import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 
-export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/lib/adapter-options.js';
-
+export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 
 /** A fetch handler that also gets the authenticated principal; `rest` is whatever the caller passes on. */
 export type AuthenticatedHandler<P, Rest extends unknown[]> = (request: Request, principal: P, ...rest: Rest) => Response | Promise<Response>;
@@ -34,10 +36,10 @@ const respond = ({ status, headers, body }: HttpAnswer): Response => new Respons
 const announcesBody = (request: Request): boolean =>
   (request.headers.get('content-length') ?? '0') !== '0' || request.headers.has('transfer-encoding');
 
-/** Answers an AuthError, or rethrows it (`forwardErrors`) or any other error to the caller. */
-function refuse(err: unknown, forwardErrors: boolean, bodyUnread: boolean): Response {
-  if (forwardErrors || !(err instanceof AuthError)) throw err;
-  return respond(httpAnswer(err, bodyUnread));
+/** Answers, or rethrows the error (`forwardErrors`, or not an AuthError) to the caller. */
+function finish(outcome: Answer | Rethrow): Response {
+  if (outcome.kind === 'rethrow') throw outcome.error;
+  return respond(outcome.answer);
 }
 
 /** The request's body, and whether the core read it to its end. */
@@ -50,6 +52,17 @@ function watchedBody(request: Request): { body: ReadableStream<Uint8Array> | nul
 
 function checkHandler(handler: unknown): void {
   if (typeof handler !== 'function') throw new TypeError('gatepass/fetch: the wrapped handler must be a function');
+}
+
+function guard<User, Kind extends GuardKind>(kind: Kind, auth: Gatepass<User>, options: AuthOptions<User>): AuthWrapper<Admitted<User, Kind>> {
+  const { name, run } = createGuard('fetch', kind, auth, options);
+  return named(handlerName(kind, 'Wrapper'), <Rest extends unknown[]>(handler: AuthenticatedHandler<Admitted<User, Kind>, Rest>) => {
+    checkHandler(handler);
+    return named(name, async (request: Request, ...rest: Rest): Promise<Response> => {
+      const outcome = await run(sourcesOf(request), () => announcesBody(request));
+      return outcome.kind === 'pass' ? handler(request, outcome.value, ...rest) : finish(outcome);
+    });
+  });
 }
 
 /**
@@ -67,20 +80,8 @@ function checkHandler(handler: unknown): void {
  * app.get('/users/me/', (c) => me(c.req.raw)); // Hono; or export default { fetch: me }
  * ```
  */
-export function requireAuth<User>(auth: Gatepass<User>, options: AuthOptions = {}): AuthWrapper<Principal<User>> {
-  const { requirement, forwardErrors } = guardSettings('gatepass/fetch requireAuth', auth, options);
-  return function withRequiredAuth(handler) {
-    checkHandler(handler);
-    return async function gatepassRequireAuth(request, ...rest) {
-      let principal: Principal<User>;
-      try {
-        principal = await auth.authenticate(sourcesOf(request), requirement);
-      } catch (err) {
-        return refuse(err, forwardErrors, announcesBody(request));
-      }
-      return handler(request, principal, ...rest);
-    };
-  };
+export function requireAuth<User>(auth: Gatepass<User>, options: AuthOptions<User> = {}): AuthWrapper<Principal<User>> {
+  return guard('requireAuth', auth, options);
 }
 
 /**
@@ -92,20 +93,8 @@ export function requireAuth<User>(auth: Gatepass<User>, options: AuthOptions = {
  * const hello = optionalAuth(auth)((request, principal) => Response.json({ hello: principal?.user.username ?? 'stranger' }));
  * ```
  */
-export function optionalAuth<User>(auth: Gatepass<User>, options: AuthOptions = {}): AuthWrapper<Principal<User> | null> {
-  const { requirement, forwardErrors } = guardSettings('gatepass/fetch optionalAuth', auth, options);
-  return function withOptionalAuth(handler) {
-    checkHandler(handler);
-    return async function gatepassOptionalAuth(request, ...rest) {
-      let principal: Principal<User> | null;
-      try {
-        principal = await auth.authenticateOptional(sourcesOf(request), requirement);
-      } catch (err) {
-        return refuse(err, forwardErrors, announcesBody(request));
-      }
-      return handler(request, principal, ...rest);
-    };
-  };
+export function optionalAuth<User>(auth: Gatepass<User>, options: AuthOptions<User> = {}): AuthWrapper<Principal<User> | null> {
+  return guard('optionalAuth', auth, options);
 }
 
 /**
@@ -123,20 +112,15 @@ export function optionalAuth<User>(auth: Gatepass<User>, options: AuthOptions = 
  * ```
  */
 export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptions = {}): (request: Request) => Promise<Response> {
-  const { endpoint, forwardErrors } = endpointSettings('gatepass/fetch tokenEndpoint', auth, options);
-  return async function gatepassTokenEndpoint(request) {
+  const { name, run } = createTokenEndpoint('fetch', auth, options);
+  return named(name, async (request: Request): Promise<Response> => {
     if (request.method !== 'POST') return respond(METHOD_NOT_ALLOWED);
-    const header = (name: string): string | null => request.headers.get(name);
+    const header = (field: string): string | null => request.headers.get(field);
     const { body, ended } = watchedBody(request);
-    let issued: TokenResponse;
-    try {
-      const form = { contentType: header('content-type'), contentLength: header('content-length'), authorization: header('authorization') };
-      issued = await auth.issueToken({ ...form, body }, endpoint);
-    } catch (err) {
-      return refuse(err, forwardErrors, !ended() && announcesBody(request));
-    }
-    return respond(httpAnswer(issued));
-  };
+    const form = { contentType: header('content-type'), contentLength: header('content-length'), authorization: header('authorization') };
+    // The token answer comes once the core read the body to its end; a refusal may leave it unread.
+    return finish(await run({ ...form, body }, () => !ended() && announcesBody(request)));
+  });
 }
 
 /**

@@ -8,12 +8,16 @@
  * @module
  */
 import type { Middleware, Next, ParameterizedContext } from 'koa';
-import { AuthError, type Gatepass, type GatepassUser, type PasswordFormRequest, type Principal, type TokenResponse } from '../src/index.js';
-import { endpointSettings, guardSettings, type AuthOptions, type EndpointOptions } from '../src/lib/adapter-options.js';
-import { stillUnread } from '../src/adapter-kit/unread-body.js';
-import { httpAnswer } from '../src/lib/http-answer.js';
+import { AuthError, type Gatepass, type GatepassUser, type Principal } from '../src/index.js';
+import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
+import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
+import { named } from '../src/adapter-kit/names.js';
+import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/node-request.js';
+import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
+import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 
-export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/lib/adapter-options.js';
+export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 
 declare module 'koa' {
   interface DefaultState {
@@ -24,52 +28,36 @@ declare module 'koa' {
   }
 }
 
-
 type Context = ParameterizedContext;
 
 /** Writes an answer, unless another middleware (a request timeout, a proxy) already answered. */
-async function send(ctx: Context, from: AuthError | TokenResponse): Promise<void> {
+function write(ctx: Context, { status, headers, body }: HttpAnswer): void {
   if (ctx.headerSent) return;
-  const unread = !ctx.req.complete && (await stillUnread(ctx.req));
-  if (ctx.headerSent) return;
-  const { status, headers, body } = httpAnswer(from, unread);
   ctx.status = status;
   ctx.set(headers);
   ctx.body = body;
 }
 
-const sourcesOf = (ctx: Context) => ({
-  authorization: ctx.req.headersDistinct['authorization'],
-  cookie: ctx.headers.cookie,
-  url: ctx.originalUrl,
-  header: (name: string) => ctx.req.headersDistinct[name],
-});
-
-/** The body as a parser left it: a consumed stream means `@koa/bodyparser` (or another) ran. */
-function formOf(ctx: Context): PasswordFormRequest {
-  const { 'content-type': contentType, 'content-length': contentLength, authorization } = ctx.headers;
-  const head = { contentType, contentLength, authorization };
-  if (!ctx.req.readableDidRead && !ctx.req.readableEnded) return { ...head, body: ctx.req };
-  // Both body parsers keep the text they parsed: re-reading it keeps every core limit exact.
-  const { body, rawBody } = ctx.request as { body?: unknown; rawBody?: unknown };
-  const raw = typeof rawBody === 'string' ? rawBody : body;
-  if (typeof raw === 'string' || raw instanceof Uint8Array) return { ...head, body: raw };
-  const isRecord = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
-  return { ...head, fields: isRecord ? (raw as Record<string, unknown>) : {} };
-}
-
-/** Answers an AuthError (the request stops here) or throws it, and anything else, on to Koa. */
-async function refuse(ctx: Context, err: unknown, forward: boolean): Promise<undefined> {
-  if (!(err instanceof AuthError) || forward) throw err;
-  await send(ctx, err);
-  return undefined;
+/** Writes the answer (the request stops here), or throws the error on to Koa. */
+function finish(ctx: Context, outcome: Answer | Rethrow): void {
+  if (outcome.kind === 'rethrow') throw outcome.error;
+  write(ctx, outcome.answer);
 }
 
 function admit(ctx: Context, principal: Principal<GatepassUser> | null): void {
-  if (principal !== null) {
-    ctx.state.user = principal.user;
-    ctx.state.auth = principal;
-  }
+  if (principal === null) return;
+  ctx.state.user = principal.user;
+  ctx.state.auth = principal;
+}
+
+function guard(kind: GuardKind, auth: Gatepass<GatepassUser>, options: AuthOptions<GatepassUser>): Middleware {
+  const { name, run } = createGuard('koa', kind, auth, options);
+  return named<Middleware>(name, async (ctx, next) => {
+    const outcome = await run(credentialSources(ctx.req, ctx.originalUrl), () => bodyUnread(ctx.req));
+    if (outcome.kind !== 'pass') return finish(ctx, outcome);
+    admit(ctx, outcome.value);
+    await next();
+  });
 }
 
 /**
@@ -84,14 +72,8 @@ function admit(ctx: Context, principal: Principal<GatepassUser> | null): void {
  * });
  * ```
  */
-export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions = {}): Middleware {
-  const { requirement, forwardErrors: forward } = guardSettings('gatepass/koa requireAuth', auth, options);
-  return async function requireAuth(ctx, next) {
-    const principal = await auth.authenticate(sourcesOf(ctx), requirement).catch((err: unknown) => refuse(ctx, err, forward));
-    if (principal === undefined) return;
-    admit(ctx, principal);
-    await next();
-  };
+export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions<User> = {}): Middleware {
+  return guard('requireAuth', auth, options);
 }
 
 /**
@@ -105,32 +87,28 @@ export function requireAuth<User extends GatepassUser>(auth: Gatepass<User>, opt
  * });
  * ```
  */
-export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions = {}): Middleware {
-  const { requirement, forwardErrors: forward } = guardSettings('gatepass/koa optionalAuth', auth, options);
-  return async function optionalAuth(ctx, next) {
-    const principal = await auth.authenticateOptional(sourcesOf(ctx), requirement).catch((err: unknown) => refuse(ctx, err, forward));
-    if (principal === undefined) return;
-    admit(ctx, principal);
-    await next();
-  };
+export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, options: AuthOptions<User> = {}): Middleware {
+  return guard('optionalAuth', auth, options);
 }
 
 /**
  * The OAuth2 password-grant token endpoint. Reads the raw body, or what `@koa/bodyparser` /
  * `koa-bodyparser` left when the app registered one; the size and field limits hold either way.
+ * Mounted for every method, it answers any but `POST` with 405 and `Allow: POST`.
  *
  * @example
  * ```ts
- * router.post('/token', tokenEndpoint(auth));
- * router.post('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
+ * router.all('/token', tokenEndpoint(auth));
+ * router.all('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
  * ```
  */
 export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: EndpointOptions = {}): Middleware {
-  const { endpoint, forwardErrors: forward } = endpointSettings('gatepass/koa tokenEndpoint', auth, options);
-  return async function tokenEndpoint(ctx) {
-    const answer = await auth.issueToken(formOf(ctx), endpoint).catch((err: unknown) => refuse(ctx, err, forward));
-    if (answer !== undefined) await send(ctx, answer);
-  };
+  const { name, run } = createTokenEndpoint('koa', auth, options);
+  return named<Middleware>(name, async (ctx) => {
+    if (ctx.method !== 'POST') return write(ctx, METHOD_NOT_ALLOWED);
+    // A consumed stream means `@koa/bodyparser` (or another parser) ran: read what it left.
+    finish(ctx, await run(formRequest(ctx.req, ctx.request as { body?: unknown; rawBody?: unknown }), () => bodyUnread(ctx.req)));
+  });
 }
 
 /**
@@ -148,6 +126,6 @@ export async function authErrorHandler(ctx: ParameterizedContext, next: Next): P
     await next();
   } catch (err) {
     if (!(err instanceof AuthError) || ctx.headerSent) throw err;
-    await send(ctx, err);
+    write(ctx, httpAnswer(err, await bodyUnread(ctx.req)));
   }
 }

@@ -1,7 +1,7 @@
 // FastAPI's security tutorial on Express 5: `npm run example:express` (PORT, HOST, GATEPASS_SECRET).
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Response } from 'express';
 import { requireAuth, tokenEndpoint } from 'gatepass/express';
 import {
   address,
@@ -20,11 +20,9 @@ import {
 const app = express();
 app.disable('x-powered-by');
 
-const methodNotAllowed: RequestHandler = (_req, res) => {
-  res.status(405).set('Allow', 'POST').json({ detail: 'Method Not Allowed' });
-};
-app.route('/token').post(tokenEndpoint(auth)).all(methodNotAllowed);
-app.route('/token/strict').post(tokenEndpoint(auth, { grantType: 'strict' })).all(methodNotAllowed);
+// Mounted for every method: the endpoint answers any but POST with 405 and Allow: POST.
+app.all('/token', tokenEndpoint(auth));
+app.all('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
 
 // Express matches these with or without the trailing slash.
 app.get('/users/me/', requireAuth(auth), (req, res) => {

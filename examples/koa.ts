@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
-import Koa, { type Context, type Middleware } from 'koa';
+import Koa, { type Context } from 'koa';
 import { requireAuth, tokenEndpoint } from 'gatepass/koa';
 import {
   address,
@@ -49,14 +49,9 @@ app.on('error', (err: Error & { status?: unknown; code?: unknown }) => {
   if (!clientFault) console.error(err);
 });
 
-// A POST route runs first and answers, so this only sees the other methods.
-const methodNotAllowed: Middleware = (ctx) => {
-  ctx.status = 405;
-  ctx.set('Allow', 'POST');
-  ctx.body = { detail: 'Method Not Allowed' };
-};
-router.post('/token', tokenEndpoint(auth)).all('/token', methodNotAllowed);
-router.post('/token/strict', tokenEndpoint(auth, { grantType: 'strict' })).all('/token/strict', methodNotAllowed);
+// Mounted for every method: the endpoint answers any but POST with 405 and Allow: POST.
+router.all('/token', tokenEndpoint(auth));
+router.all('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
 
 // @koa/router matches a path written without its trailing slash with or without one.
 router.get('/users/me', requireAuth(auth), (ctx) => {

@@ -3,7 +3,8 @@
 // fetch example's handler in memory. Tokens are minted with jose here, never through gatepass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
-import { startExample, type Adapter } from './support/example-server.js';
+import { ADAPTER_NAMES, type AdapterName } from './support/adapters.js';
+import { startExample } from './support/example-server.js';
 import { TEST_SECRET, secretKey, tokens } from './support/tokens.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -19,7 +20,7 @@ interface Target {
   start(): Promise<Client>;
 }
 
-function serverTarget(adapter: Adapter): Target {
+function serverTarget(adapter: AdapterName): Target {
   return {
     name: `${adapter} (server)`,
     async start() {
@@ -48,13 +49,7 @@ const inMemoryFetch: Target = {
   },
 };
 
-const targets: Target[] = [
-  serverTarget('express'),
-  serverTarget('koa'),
-  serverTarget('fastify'),
-  serverTarget('fetch'),
-  inMemoryFetch,
-];
+const targets: Target[] = [...ADAPTER_NAMES.map(serverTarget), inMemoryFetch];
 
 // Start every target at once (four child processes), then run the suites one after another.
 const starting = new Map<Target, Promise<Client>>();
@@ -680,7 +675,7 @@ describe.each(targets)('$name', (target) => {
 // Start-up and shutdown of the real servers
 
 describe.concurrent('start and stop', () => {
-  it.for(['express', 'koa', 'fastify', 'fetch'] as const)(
+  it.for(ADAPTER_NAMES)(
     '%s: prints one URL line, makes a random key without GATEPASS_SECRET, stops on SIGINT',
     async (adapter, { expect }) => {
       const server = await startExample(adapter, { env: { GATEPASS_SECRET: undefined } });

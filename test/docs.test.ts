@@ -1,5 +1,5 @@
 // The API reference builds without a warning: every export documented, every link resolved
-// (typedoc.json treats warnings as errors).
+// (typedoc.config.mjs treats warnings as errors).
 import { execFileSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

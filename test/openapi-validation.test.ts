@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { openApiSecurity, type OpenApiOptions } from 'gatepass';
-import { startExample, type Adapter, type ExampleServer } from './support/example-server.js';
+import { ADAPTER_NAMES, type AdapterName } from './support/adapters.js';
+import { startExample, type ExampleServer } from './support/example-server.js';
 
 async function expectValid(document: Record<string, unknown>): Promise<void> {
   // validate() dereferences in place: give it a copy.
@@ -79,8 +80,8 @@ describe('the snippet generator (openApiSecurity) validates', () => {
 });
 
 describe("the example apps' /openapi.json validates", () => {
-  const adapters: Adapter[] = ['express', 'koa', 'fastify', 'fetch'];
-  const servers = new Map<Adapter, Promise<ExampleServer>>();
+  const adapters = ADAPTER_NAMES;
+  const servers = new Map<AdapterName, Promise<ExampleServer>>();
   beforeAll(() => {
     for (const adapter of adapters) {
       const server = startExample(adapter);

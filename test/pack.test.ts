@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADAPTER_NAMES } from './support/adapters.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ENTRIES = ['gatepass', 'gatepass/password', 'gatepass/express', 'gatepass/koa', 'gatepass/fastify', 'gatepass/fetch'];
-const ADAPTERS = ['express', 'koa', 'fastify', 'fetch'] as const;
+const ADAPTERS = ADAPTER_NAMES;
+const ENTRIES = ['gatepass', 'gatepass/password', ...ADAPTERS.map((adapter) => `gatepass/${adapter}`)];
 const ADAPTER_API = ['authErrorHandler', 'optionalAuth', 'requireAuth', 'tokenEndpoint'];
 
 /** Every file package.json points at: `main`, `module`, `types` and each `exports` target. */

@@ -1,5 +1,5 @@
 /** The part of Node's `IncomingMessage` read here (typed by shape: the core imports nothing of node:http). */
-interface IncomingBody {
+export interface IncomingBody {
   readonly complete: boolean;
   readonly readableEnded: boolean;
   readonly destroyed: boolean;

@@ -26,6 +26,7 @@ function buildApp(express: typeof express5): Express {
   const routes = middlewareRoutes({ requireAuth, optionalAuth, tokenEndpoint }, auth);
   for (const [path, guard] of routes.guards) app.get(path, guard, show);
   for (const [path, endpoint] of routes.endpoints) app.post(path, endpoint);
+  for (const [path, endpoint] of routes.anyMethod) app.all(path, endpoint);
   app.post('/token', tokenEndpoint(auth));
   app.post('/urlencoded/token', express.urlencoded({ extended: false }), tokenEndpoint(auth));
   app.post('/extended/token', express.urlencoded({ extended: true }), tokenEndpoint(auth));

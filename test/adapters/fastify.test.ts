@@ -167,7 +167,7 @@ describe('factories', () => {
   it('return named functions and a named plugin', () => {
     expect(requireAuth(auth).name).toBe('gatepassRequireAuth');
     expect(optionalAuth(auth).name).toBe('gatepassOptionalAuth');
-    expect(tokenEndpoint(auth).name).toBe('gatepassTokenRoute');
+    expect(tokenEndpoint(auth).name).toBe('gatepassTokenEndpointPlugin');
     expect(gatepassDefault).toBe(gatepass);
     expect((gatepass as unknown as Record<symbol, unknown>)[Symbol.for('fastify.display-name')]).toBe('gatepass');
     expect((gatepass as unknown as Record<symbol, unknown>)[Symbol.for('skip-override')]).toBe(true);

@@ -110,7 +110,9 @@ describe('the wrappers, called directly', () => {
   it('throw AuthErrors with forwardErrors, and rethrow other errors from the core', async () => {
     const forwarded = requireAuth(auth, { forwardErrors: true })(() => new Response());
     await expect(forwarded(new Request('http://localhost/'))).rejects.toBeInstanceOf(BearerError);
-    const broken = { ...auth, authenticate: () => Promise.reject(new RangeError('not an auth error')) } as Gatepass<User>;
+    // An engine whose guards fail with something that is not an AuthError (a bug, a broken hook runner).
+    const failing = { security: [], check: () => Promise.reject(new RangeError('not an auth error')) };
+    const broken = { ...auth, guard: () => failing } as unknown as Gatepass<User>;
     await expect(requireAuth(broken)(() => new Response())(new Request('http://localhost/'))).rejects.toBeInstanceOf(RangeError);
   });
 
@@ -123,7 +125,8 @@ describe('the wrappers, called directly', () => {
   });
 
   it('are named, and throw at once for bad options', () => {
-    expect(requireAuth(auth).name).toBe('withRequiredAuth');
+    expect(requireAuth(auth).name).toBe('gatepassRequireAuthWrapper');
+    expect(optionalAuth(auth).name).toBe('gatepassOptionalAuthWrapper');
     expect(requireAuth(auth)(() => new Response()).name).toBe('gatepassRequireAuth');
     expect(optionalAuth(auth)(() => new Response()).name).toBe('gatepassOptionalAuth');
     expect(tokenEndpoint(auth).name).toBe('gatepassTokenEndpoint');
@@ -146,8 +149,21 @@ describe('the wrappers, called directly', () => {
     expect(res.status).toBe(200);
   });
 
-  it('use only Web APIs', () => {
+  it('use only Web APIs, and so do the adapter-kit modules they import', () => {
     const source = readFileSync(new URL('../../adapters/fetch.ts', import.meta.url), 'utf8');
     expect(source).not.toMatch(/from ['"]node:|\bBuffer\b|\bprocess\./);
+    const seen = new Set<string>();
+    const visit = (file: URL): void => {
+      if (seen.has(file.href)) return;
+      seen.add(file.href);
+      const text = readFileSync(file, 'utf8');
+      expect(text, file.pathname).not.toMatch(/from ['"]node:|\bBuffer\b|\bprocess\./);
+      for (const [, specifier] of text.matchAll(/from '(\.[^']+)'/g)) {
+        const target = new URL(specifier!.replace(/\.js$/, '.ts'), file);
+        if (target.pathname.includes('/src/adapter-kit/')) visit(target);
+      }
+    };
+    visit(new URL('../../adapters/fetch.ts', import.meta.url));
+    expect(seen.size).toBeGreaterThan(1);
   });
 });

@@ -10,8 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { authErrorHandler, optionalAuth, requireAuth, tokenEndpoint } from '../../adapters/koa.js';
 import type { Gatepass } from '../../src/index.js';
 import { describeMiddlewareAdapter, expectMiddlewareFactories, middlewareRoutes } from '../support/adapter-cases.js';
+import { TOO_LARGE } from '../support/answers.js';
 import { testEngine, type User } from '../support/engine.js';
-import { PADDING, TOO_LARGE, big, listening, multipart, urlencoded } from '../support/http.js';
+import { PADDING, big, listening, multipart, urlencoded } from '../support/http.js';
 
 let auth: Gatepass<User>;
 beforeAll(async () => {
@@ -46,6 +47,7 @@ function buildApp(): Koa {
   const routes = middlewareRoutes({ requireAuth, optionalAuth, tokenEndpoint }, auth);
   for (const [path, guard] of routes.guards) router.get(path, guard, show);
   for (const [path, endpoint] of routes.endpoints) router.post(path, endpoint);
+  for (const [path, endpoint] of routes.anyMethod) router.all(path, endpoint);
   for (const [path, parsers] of Object.entries(PARSERS)) router.post(path, ...parsers, tokenEndpoint(auth));
   router.get('/unhandled/me', requireAuth(auth, { forwardErrors: true }), show);
   router.get('/boom', requireAuth(auth), () => {

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Locator, type Page, type Request } from 'playwright-core';
-import { repoRoot, startExample, type Adapter, type ExampleServer } from '../support/example-server.js';
+import { ADAPTER_NAMES, type AdapterName } from '../support/adapters.js';
+import { repoRoot, startExample, type ExampleServer } from '../support/example-server.js';
 
 // Debian's package; CHROMIUM_PATH points elsewhere (e.g. at nothing, to see the skip).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -21,7 +22,7 @@ if (!hasChromium && !inCi) {
 }
 
 const screenshots = path.join(repoRoot, 'test-results', 'screenshots');
-const adapters: Adapter[] = ['express', 'koa', 'fastify', 'fetch'];
+const adapters = ADAPTER_NAMES;
 const WAIT = { timeout: 15_000 };
 // The example apps' machine client (contract, "More schemes"): GATEPASS_API_KEY, else this test key.
 const API_KEY = process.env.GATEPASS_API_KEY ?? 'gpk_test_reporting_bot_0f3a7c1e9b5d2468ace13579bdf02468';
@@ -33,7 +34,7 @@ it.runIf(inCi)('Chromium is installed (CI installs it with apt-get install -y ch
 
 describe.skipIf(!hasChromium)('Swagger UI at /docs, in headless Chromium', () => {
   let browser: Browser;
-  const servers = new Map<Adapter, Promise<ExampleServer>>();
+  const servers = new Map<AdapterName, Promise<ExampleServer>>();
 
   beforeAll(async () => {
     mkdirSync(screenshots, { recursive: true });

@@ -4,10 +4,11 @@
 // that would pass an outage off as bad credentials, and never a word of what the hook said.
 import { describe, expect, it } from 'vitest';
 import { AuthError, TokenRequestError, type Login } from '../../src/index.js';
-import { adapters, serve } from './support/apps.js';
-import { PASSWORD, SCOPES, SECRET, securityEngine } from './support/engine.js';
-import { expectAnswer, expectInvalidToken, expectTokenError, postForm, tokenError, withBearer, type RawResponse } from './support/http.js';
-import { claims, hmacToken } from './support/tokens.js';
+import { adapters, serve } from '../support/adapters.js';
+import { tokenError } from '../support/answers.js';
+import { PASSWORD, SCOPES, securityEngine } from '../support/engine.js';
+import { expectAnswer, expectInvalidToken, expectTokenError, postForm, withBearer, type RawResponse } from '../support/raw-http.js';
+import { SECRET, claims, hmacToken } from '../support/tokens.js';
 
 const HOOK_TIMEOUT = 300;
 const never = new Promise<never>(() => {});

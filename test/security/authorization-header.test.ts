@@ -3,10 +3,10 @@
 // any app code runs (exact bytes asserted, see nodeRefusal), and gatepass answers the rest with an RFC 6750
 // challenge. Every case ends with the server still answering a plain request.
 import { describe, expect, it } from 'vitest';
-import { adapters, serve } from './support/apps.js';
-import { PASSWORD, securityEngine } from './support/engine.js';
+import { adapters, serve } from '../support/adapters.js';
+import { NOT_AUTHENTICATED } from '../support/answers.js';
+import { PASSWORD, securityEngine } from '../support/engine.js';
 import {
-  NOT_AUTHENTICATED,
   expectAnswer,
   expectHealthy,
   expectInvalidToken,
@@ -15,8 +15,8 @@ import {
   rawRequest,
   send,
   type HeaderList,
-} from './support/http.js';
-import { claims, hmacToken } from './support/tokens.js';
+} from '../support/raw-http.js';
+import { claims, hmacToken } from '../support/tokens.js';
 
 const token = hmacToken({ alg: 'HS256', typ: 'JWT' }, claims({ scope: 'me' }));
 const OK = { status: 200, body: { sub: 'johndoe', scopes: ['me'] } };

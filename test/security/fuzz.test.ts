@@ -17,8 +17,8 @@ import {
   type BodyInput,
   type PasswordForm,
 } from '../../src/index.js';
-import { SECRET, securityEngine } from './support/engine.js';
-import { b64url } from './support/tokens.js';
+import { securityEngine } from '../support/engine.js';
+import { SECRET, b64url } from '../support/tokens.js';
 
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;

@@ -6,10 +6,11 @@ import { createHmac } from 'node:crypto';
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, type CryptoKey } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createGatepass } from '../../src/index.js';
-import { adapters, serve } from './support/apps.js';
-import { SECRET, securityEngine } from './support/engine.js';
-import { expectAnswer, expectHealthy, expectInvalidToken, withBearer, type InvalidTokenCode } from './support/http.js';
-import { b64url, claims, hmacToken, joseToken, nonCanonical, now, segments } from './support/tokens.js';
+import { adapters, serve } from '../support/adapters.js';
+import type { InvalidTokenCode } from '../support/answers.js';
+import { securityEngine } from '../support/engine.js';
+import { expectAnswer, expectHealthy, expectInvalidToken, withBearer } from '../support/raw-http.js';
+import { SECRET, b64url, claims, hmacToken, joseToken, nonCanonical, now, segments } from '../support/tokens.js';
 
 // ---- Keys -------------------------------------------------------------------------------------------
 const rsa = await generateKeyPair('RS256', { extractable: true });

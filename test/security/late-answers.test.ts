@@ -21,8 +21,9 @@ import * as fastifyAdapter from '../../adapters/fastify.js';
 import * as fetchAdapter from '../../adapters/fetch.js';
 import * as koaAdapter from '../../adapters/koa.js';
 import type { Gatepass, GatepassUser, Login } from '../../src/index.js';
-import { PASSWORD, securityEngine } from './support/engine.js';
-import { hmacToken, claims } from './support/tokens.js';
+import { ADAPTER_NAMES, type AdapterName } from '../support/adapters.js';
+import { PASSWORD, securityEngine } from '../support/engine.js';
+import { claims, hmacToken } from '../support/tokens.js';
 
 const express4 = express4Untyped as typeof express5;
 
@@ -69,11 +70,13 @@ async function listen(server: Server): Promise<Running> {
 
 const ok = { ok: true };
 
-const apps: ReadonlyArray<{ name: string; start(auth: Gatepass<GatepassUser>): Promise<Running> }> = [
+/** One app per adapter of the registry (Express twice: 5 and 4), each with its framework's way of answering first. */
+const apps: ReadonlyArray<{ adapter: AdapterName; name: string; start(auth: Gatepass<GatepassUser>): Promise<Running> }> = [
   ...([
     ['Express 5', express5],
     ['Express 4', express4],
   ] as const).map(([name, express]) => ({
+    adapter: 'express' as const,
     name,
     start(auth: Gatepass<GatepassUser>) {
       const { requireAuth, tokenEndpoint } = expressAdapter;
@@ -91,6 +94,7 @@ const apps: ReadonlyArray<{ name: string; start(auth: Gatepass<GatepassUser>): P
     },
   })),
   {
+    adapter: 'koa',
     name: 'Koa',
     start(auth) {
       const { requireAuth, tokenEndpoint } = koaAdapter;
@@ -116,6 +120,7 @@ const apps: ReadonlyArray<{ name: string; start(auth: Gatepass<GatepassUser>): P
     },
   },
   {
+    adapter: 'fastify',
     name: 'Fastify',
     async start(auth) {
       const { gatepass, requireAuth, tokenEndpoint } = fastifyAdapter;
@@ -135,6 +140,7 @@ const apps: ReadonlyArray<{ name: string; start(auth: Gatepass<GatepassUser>): P
     },
   },
   {
+    adapter: 'fetch',
     name: 'fetch (Hono timeout)',
     start(auth) {
       const { requireAuth, tokenEndpoint } = fetchAdapter;
@@ -151,6 +157,10 @@ const apps: ReadonlyArray<{ name: string; start(auth: Gatepass<GatepassUser>): P
     },
   },
 ];
+
+it('has an app for every adapter', () => {
+  expect([...new Set(apps.map((app) => app.adapter))]).toEqual(ADAPTER_NAMES);
+});
 
 const escaped: unknown[] = [];
 const record = (reason: unknown) => void escaped.push(reason);

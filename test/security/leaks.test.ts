@@ -10,11 +10,12 @@ import { describe, expect, it } from 'vitest';
 import * as fastifyAdapter from '../../adapters/fastify.js';
 import { AuthError, BearerError, createTokens, parsePasswordForm, type Gatepass, type GatepassUser } from '../../src/index.js';
 import { createPasswordHasher } from '../../src/password.js';
-import { adapters, serve, type App } from './support/apps.js';
-import { Barrier, CHEAP, PASSWORD, SECRET, WRONG_PASSWORD, securityEngine } from './support/engine.js';
-import { FORM, multipart, openConnection, postForm, rawRequest, requestBytes, send, type RawResponse } from './support/http.js';
-import { captureOutput, expectNoLeak, expectNoLeakInLogs } from './support/output.js';
-import { claims, hmacToken, now, segments } from './support/tokens.js';
+import { adapters, serve, type App } from '../support/adapters.js';
+import { Barrier, CHEAP, PASSWORD, WRONG_PASSWORD, securityEngine } from '../support/engine.js';
+import { FORM } from '../support/http.js';
+import { captureOutput, expectNoLeak, expectNoLeakInLogs } from '../support/output.js';
+import { multipartBody, openConnection, postForm, rawRequest, requestBytes, send, type RawResponse } from '../support/raw-http.js';
+import { SECRET, claims, hmacToken, now, segments } from '../support/tokens.js';
 
 const CANARY = 'leak-canary-pw-3b9f2e71';
 const HOOK_SECRET = `db-password-${'c0ffee'.repeat(3)}`;
@@ -106,7 +107,7 @@ const CASES: LeakCase[] = [
   {
     name: 'the password as a file part',
     send: async (app) => {
-      const [contentType, body] = await multipart((form) => {
+      const [contentType, body] = await multipartBody((form) => {
         form.append('username', 'johndoe');
         form.append('password', new Blob([CANARY]), 'password.txt');
       });

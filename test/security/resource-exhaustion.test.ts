@@ -12,10 +12,11 @@ import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../../src/index.js';
 import { createPasswordHasher } from '../../src/password.js';
-import { adapters, serve } from './support/apps.js';
-import { Barrier, CHEAP, PASSWORD, WRONG_PASSWORD, costlyHash, securityEngine } from './support/engine.js';
-import { INVALID_GRANT, expectAnswer, expectTokenError, get, postForm, tokenError, withBearer, type RawResponse } from './support/http.js';
-import { claims, hmacToken } from './support/tokens.js';
+import { adapters, serve } from '../support/adapters.js';
+import { INVALID_GRANT, tokenError } from '../support/answers.js';
+import { Barrier, CHEAP, PASSWORD, WRONG_PASSWORD, costlyHash, securityEngine } from '../support/engine.js';
+import { expectAnswer, expectTokenError, get, postForm, withBearer, type RawResponse } from '../support/raw-http.js';
+import { claims, hmacToken } from '../support/tokens.js';
 
 const BUSY = tokenError('temporarily_unavailable', 'Too many concurrent requests, retry later', 'Service temporarily unavailable');
 const token = hmacToken({ alg: 'HS256' }, claims({ scope: 'me' }));

@@ -15,10 +15,11 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startExample, type Adapter, type ExampleServer } from '../support/example-server.js';
+import { ADAPTER_NAMES, type AdapterName } from '../support/adapters.js';
+import { startExample, type ExampleServer } from '../support/example-server.js';
 import { TEST_SECRET, mint, secretKey, tokens } from '../support/tokens.js';
 
-const ADAPTERS: readonly Adapter[] = ['express', 'koa', 'fastify', 'fetch'];
+const ADAPTERS: readonly AdapterName[] = ADAPTER_NAMES;
 const SEED = process.env.GATEPASS_STRESS_SEED === undefined ? 0x6a7e_9a55 : Number(process.env.GATEPASS_STRESS_SEED);
 const REQUESTS_PER_APP = 2_500;
 const IN_FLIGHT = 24;
@@ -861,7 +862,7 @@ async function flood(server: ExampleServer, specs: readonly Spec[]): Promise<Flo
   };
 }
 
-const servers = new Map<Adapter, Promise<ExampleServer>>();
+const servers = new Map<AdapterName, Promise<ExampleServer>>();
 let specs: Spec[] = [];
 
 beforeAll(async () => {

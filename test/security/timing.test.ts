@@ -16,11 +16,12 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPasswordHasher } from '../../src/password.js';
-import { adapters, serve } from './support/apps.js';
-import { Barrier, CHEAP, PASSWORD, WRONG_PASSWORD, securityEngine } from './support/engine.js';
-import { INVALID_GRANT, expectAnswer, expectInvalidToken, expectTokenError, postForm, tokenError, withBearer, type RawResponse } from './support/http.js';
-import { findSecretComparisons, inMemoryProgram, repositoryProgram } from './support/secret-comparisons.js';
-import { claims, hmacToken } from './support/tokens.js';
+import { adapters, serve } from '../support/adapters.js';
+import { INVALID_GRANT, tokenError } from '../support/answers.js';
+import { Barrier, CHEAP, PASSWORD, WRONG_PASSWORD, securityEngine } from '../support/engine.js';
+import { expectAnswer, expectInvalidToken, expectTokenError, postForm, withBearer, type RawResponse } from '../support/raw-http.js';
+import { findSecretComparisons, inMemoryProgram, repositoryProgram } from '../support/secret-comparisons.js';
+import { claims, hmacToken } from '../support/tokens.js';
 
 const BUSY = tokenError('temporarily_unavailable', 'Too many concurrent requests, retry later', 'Service temporarily unavailable');
 const PASSWORD_TOO_LONG = tokenError('invalid_request', 'Password too long');

@@ -11,25 +11,23 @@ import { EventEmitter, once } from 'node:events';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createPasswordHasher } from '../../src/password.js';
-import { adapters, serve } from './support/apps.js';
-import { CHEAP, PASSWORD, WRONG_PASSWORD, costlyHash, securityEngine } from './support/engine.js';
+import { adapters, serve } from '../support/adapters.js';
+import { INVALID_GRANT, invalidRequest, tokenError } from '../support/answers.js';
+import { CHEAP, PASSWORD, WRONG_PASSWORD, costlyHash, securityEngine } from '../support/engine.js';
+import { FORM } from '../support/http.js';
 import {
-  FORM,
-  INVALID_GRANT,
   expectHealthy,
   expectTokenError,
-  invalidRequest,
-  multipart,
+  multipartBody,
   nodeRefusal,
   openConnection,
   postForm,
   rawRequest,
   requestBytes,
   send,
-  tokenError,
   type RawConnection,
   type RawResponse,
-} from './support/http.js';
+} from '../support/raw-http.js';
 
 const TOO_LARGE = invalidRequest('Request body too large');
 const MALFORMED = invalidRequest('Malformed form body');
@@ -208,7 +206,7 @@ describe.each(adapters)('$name', (adapter) => {
     });
 
     it('200 multipart parts: 400 size limit', async () => {
-      const [contentType, body] = await multipart((form) => {
+      const [contentType, body] = await multipartBody((form) => {
         form.append('username', 'johndoe');
         form.append('password', PASSWORD);
         for (let i = 0; i < 200; i++) form.append(`f${i}`, '1');
@@ -233,7 +231,7 @@ describe.each(adapters)('$name', (adapter) => {
     });
 
     it('a 60 KiB unknown multipart part: a token too', async () => {
-      const [contentType, body] = await multipart((form) => {
+      const [contentType, body] = await multipartBody((form) => {
         form.append('username', 'johndoe');
         form.append('password', PASSWORD);
         form.append('comment', 'c'.repeat(60 * 1024));
@@ -251,7 +249,7 @@ describe.each(adapters)('$name', (adapter) => {
     });
 
     it('password twice in multipart: 400 repeated', async () => {
-      const [contentType, body] = await multipart((form) => {
+      const [contentType, body] = await multipartBody((form) => {
         form.append('username', 'johndoe');
         form.append('password', WRONG_PASSWORD);
         form.append('password', PASSWORD);
@@ -260,7 +258,7 @@ describe.each(adapters)('$name', (adapter) => {
     });
 
     it('a file part, even one named password: 400 file', async () => {
-      const [contentType, body] = await multipart((form) => {
+      const [contentType, body] = await multipartBody((form) => {
         form.append('username', 'johndoe');
         form.append('password', new Blob([PASSWORD], { type: 'text/plain' }), 'password.txt');
       });

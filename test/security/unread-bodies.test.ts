@@ -4,9 +4,10 @@
 // that may trickle for as long as the client likes. A body read to its end keeps the connection alive.
 // Every adapter, over raw sockets on a real server.
 import { describe, expect, it } from 'vitest';
-import { adapters, serve, type App } from './support/apps.js';
-import { PASSWORD, WRONG_PASSWORD, securityEngine } from './support/engine.js';
-import { INVALID_GRANT, NOT_AUTHENTICATED, invalidRequest, openConnection, requestBytes, type RawConnection } from './support/http.js';
+import { adapters, serve, type App } from '../support/adapters.js';
+import { INVALID_GRANT, NOT_AUTHENTICATED, invalidRequest } from '../support/answers.js';
+import { PASSWORD, WRONG_PASSWORD, securityEngine } from '../support/engine.js';
+import { openConnection, requestBytes, type RawConnection } from '../support/raw-http.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const LIMIT = invalidRequest('Form exceeds a size limit');

@@ -10,14 +10,12 @@
 //   guarded routes, URLSearchParams and streamed bodies, every JSON answer checked with expectAnswer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gatepass } from '../../src/index.js';
-import type { AuthOptions, EndpointOptions } from '../../src/lib/adapter-options.js';
+import type { AuthOptions, EndpointOptions } from '../../src/adapter-kit/options.js';
+import { INVALID_GRANT, NOT_A_FORM, TOO_LARGE } from './answers.js';
 import type { User } from './engine.js';
 import {
-  INVALID_GRANT,
   LOGIN,
-  NOT_A_FORM,
   PADDING,
-  TOO_LARGE,
   bearer,
   big,
   chunked,
@@ -49,9 +47,13 @@ export interface MiddlewareFactories<M> {
 
 /**
  * The routes describeMiddlewareAdapter expects, besides its token paths and `/boom`: the guards to mount
- * with GET before a handler that answers `{ user, scopes }`, and more token endpoints to mount with POST.
+ * with GET before a handler that answers `{ user, scopes }`, more token endpoints to mount with POST, and
+ * one to mount for every method (`app.all`, `router.all`).
  */
-export function middlewareRoutes<M>(adapter: MiddlewareFactories<M>, auth: Gatepass<User>): { guards: [string, M][]; endpoints: [string, M][] } {
+export function middlewareRoutes<M>(
+  adapter: MiddlewareFactories<M>,
+  auth: Gatepass<User>,
+): { guards: [string, M][]; endpoints: [string, M][]; anyMethod: [string, M][] } {
   return {
     guards: [
       ['/me', adapter.requireAuth(auth)],
@@ -65,12 +67,14 @@ export function middlewareRoutes<M>(adapter: MiddlewareFactories<M>, auth: Gatep
       ['/token/strict', adapter.tokenEndpoint(auth, { grantType: 'strict' })],
       ['/forward/token', adapter.tokenEndpoint(auth, { forwardErrors: true })],
     ],
+    anyMethod: [['/any/token', adapter.tokenEndpoint(auth)]],
   };
 }
 
 /**
  * What both middleware adapters promise at creation: a mistyped or invalid option throws at once (a
- * TypeError, or the core's message for an undeclared scope), and the factories are named after themselves.
+ * TypeError, or the core's message for an undeclared scope), and what the factories return is named by
+ * the adapters' one rule (`gatepassRequireAuth`…).
  */
 export function expectMiddlewareFactories<M extends Handler>(
   adapter: MiddlewareFactories<M> & { authErrorHandler: Handler },
@@ -83,9 +87,9 @@ export function expectMiddlewareFactories<M extends Handler>(
   expect(() => adapter.tokenEndpoint(auth, { grantType: 'loose' } as never)).toThrow(TypeError);
   expect(() => adapter.tokenEndpoint(auth, { grantType: 'Strict' } as never)).toThrow(/ tokenEndpoint: grantType must be 'lenient' or 'strict'$/);
   expect(() => adapter.tokenEndpoint(undefined as never)).toThrow(TypeError);
-  expect(adapter.requireAuth(auth).name).toBe('requireAuth');
-  expect(adapter.optionalAuth(auth).name).toBe('optionalAuth');
-  expect(adapter.tokenEndpoint(auth).name).toBe('tokenEndpoint');
+  expect(adapter.requireAuth(auth).name).toBe('gatepassRequireAuth');
+  expect(adapter.optionalAuth(auth).name).toBe('gatepassOptionalAuth');
+  expect(adapter.tokenEndpoint(auth).name).toBe('gatepassTokenEndpoint');
   expect(adapter.authErrorHandler.name).toBe('authErrorHandler');
 }
 
@@ -198,6 +202,11 @@ export function describeMiddlewareAdapter(name: string, suite: MiddlewareAdapter
         expect((await send('/token/strict', urlencoded(login('&grant_type=password')))).status).toBe(200);
       });
 
+      it('answers other methods with 405, Allow: POST and a JSON body when mounted for every method', async () => {
+        await expectMethodNotAllowed(send, '/any/token');
+        expect((await send('/any/token', urlencoded(login()))).status).toBe(200);
+      });
+
       suite.tokenEndpoint?.(send);
     });
 
@@ -295,6 +304,15 @@ export function describeMiddlewareAdapter(name: string, suite: MiddlewareAdapter
   });
 }
 
+/** Every token endpoint answers a method but POST itself: 405, `Allow: POST`, a JSON body (none for HEAD). */
+async function expectMethodNotAllowed(send: Send, path: string): Promise<void> {
+  for (const method of ['GET', 'PUT', 'DELETE']) {
+    await expectAnswer(await send(path, { method }), 405, { detail: 'Method Not Allowed' }, { allow: 'POST' });
+  }
+  const head = await send(path, { method: 'HEAD' });
+  expect([head.status, head.headers.get('allow')]).toEqual([405, 'POST']);
+}
+
 /**
  * The token endpoint cases of the Fastify and fetch suites, declared in the current `describe`. `send`
  * reaches an app with the endpoint at `/token`, `grantType: 'strict'` at `/token/strict`, and a requireAuth
@@ -343,11 +361,7 @@ export function tokenRouteCases(send: Send, me: { path: string; body: unknown })
   });
 
   it('answers other methods with 405, Allow: POST and a JSON body', async () => {
-    for (const method of ['GET', 'PUT', 'DELETE']) {
-      await expectAnswer(await send('/token', { method }), 405, { detail: 'Method Not Allowed' }, { allow: 'POST' });
-    }
-    const head = await send('/token', { method: 'HEAD' });
-    expect([head.status, head.headers.get('allow')]).toEqual([405, 'POST']);
+    await expectMethodNotAllowed(send, '/token');
   });
 }
 

@@ -1,15 +1,14 @@
 // Starts an example app (`examples/<adapter>.ts`) as a real child process, the way a user runs it
-// (`npm run example:<adapter>` is `node --import tsx examples/<adapter>.ts`), and stops it with a signal.
+// (`npm run example:<adapter>` is `exec node --import tsx examples/<adapter>.ts`), and stops it with a signal.
 // Node runs the app itself: the tsx CLI would relay signals to a child and kill it 30 ms later.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import type { AdapterName } from './adapters.js';
 import { TEST_SECRET } from './tokens.js';
 
 /** The repository root, from this file's location (test/support/). */
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-export type Adapter = 'express' | 'koa' | 'fastify' | 'fetch';
 
 export interface ExampleServer {
   /** The URL the app announced, e.g. `http://127.0.0.1:41234`. */
@@ -43,7 +42,7 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: Nod
  * `GATEPASS_SECRET`, and resolves once the app prints the line with its URL. Rejects, with the app's
  * stderr, if it exits first or says nothing within the timeout.
  */
-export function startExample(adapter: Adapter, options: StartOptions = {}): Promise<ExampleServer> {
+export function startExample(adapter: AdapterName, options: StartOptions = {}): Promise<ExampleServer> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', GATEPASS_SECRET: TEST_SECRET };
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[name];

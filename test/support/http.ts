@@ -1,5 +1,6 @@
-// What the adapter tests send and expect over HTTP: request bodies, the core's exact error bodies, a
-// response check, and a real server on listen(0) driven with fetch.
+// HTTP through fetch, for the adapter and contract suites: request bodies, a response check, and a real
+// server on listen(0) driven with fetch. What fetch refuses to send is in ./raw-http.ts; the bodies
+// gatepass answers are in ./answers.ts.
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,15 +50,6 @@ export const chunked = (text: string, chunkSize = Infinity): RequestInit => {
 
 /** Sends `token` in the Authorization header. */
 export const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
-
-/** The core's exact bodies, as the adapters must render them. */
-export const TOO_LARGE = { error: 'invalid_request', error_description: 'Request body too large', detail: 'Request body too large' };
-export const NOT_A_FORM = {
-  error: 'invalid_request',
-  error_description: 'Unsupported content type, expected a form',
-  detail: 'Unsupported content type, expected a form',
-};
-export const INVALID_GRANT = { error: 'invalid_grant', error_description: 'Incorrect username or password', detail: 'Incorrect username or password' };
 
 /** Checks a JSON answer: its status, a JSON content type, the given headers (`null`: absent) and the exact body. */
 export async function expectAnswer(res: Response, status: number, body: unknown, headers: Record<string, string | null> = {}): Promise<void> {

@@ -1,6 +1,9 @@
-// Test tokens minted with jose inside the tests (never through gatepass), with the same HS256 secret the
-// example apps are started with.
-import { SignJWT, type JWTPayload } from 'jose';
+// Test tokens, never made through gatepass: minted with jose for the example apps and the adapter suites
+// (the secret they are started with), and hand-built JWS for the security suites, whose header and payload
+// are exact JSON text (so a test can put `__proto__` keys, wrong types or broken JSON in them), signed
+// with node:crypto HMAC or with jose for asymmetric keys.
+import { createHmac } from 'node:crypto';
+import { SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 
 /**
  * The `GATEPASS_SECRET` every example app under test gets. Not ASCII on purpose: the contract says the
@@ -8,12 +11,15 @@ import { SignJWT, type JWTPayload } from 'jose';
  */
 export const TEST_SECRET = 'gatepass contract secret: ünïcødé ✓ 0123456789abcdef';
 
+/** The security suites' HMAC secret: 64 bytes, enough for HS256, HS384 and HS512. */
+export const SECRET = 'sec-suite/HMAC-secret/5f0c2b9e-7a41-4d3b-9e86-c1d2e3f4a5b6/0123456789abcdef';
+
 const utf8 = new TextEncoder();
 
 /** The HMAC key bytes: the secret's UTF-8 encoding. */
 export const secretKey = (secret: string = TEST_SECRET): Uint8Array => utf8.encode(secret);
 
-const now = (): number => Math.floor(Date.now() / 1000);
+export const now = (): number => Math.floor(Date.now() / 1000);
 
 export interface MintOptions {
   /** `sub`; `undefined` leaves it out. Default `'johndoe'`. */
@@ -90,3 +96,54 @@ export const tokens = {
     return `${header}.${payload}`;
   },
 } satisfies Record<string, (...args: never[]) => Promise<string>>;
+
+// ---- Hand-built JWS ---------------------------------------------------------------------------------
+
+export const b64url = (input: string | Uint8Array): string => Buffer.from(input).toString('base64url');
+const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/** Valid claims for johndoe, ten minutes left, with `extra` on top. */
+export const claims = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  sub: 'johndoe',
+  iat: now(),
+  exp: now() + 600,
+  ...extra,
+});
+
+const HASH = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' } as const;
+export type HmacAlg = keyof typeof HASH;
+
+/**
+ * An HMAC-signed compact JWS: `header` and `payload` as objects (JSON-encoded) or as exact JSON text.
+ * `alg` picks the HMAC hash (default: the header's `alg` when it is an HS one, else HS256).
+ */
+export function hmacToken(
+  header: unknown,
+  payload: unknown,
+  key: string | Uint8Array = SECRET,
+  alg?: HmacAlg,
+): string {
+  const headerAlg = (header as { alg?: unknown } | null)?.alg;
+  const hash = HASH[alg ?? (typeof headerAlg === 'string' && headerAlg in HASH ? (headerAlg as HmacAlg) : 'HS256')];
+  const input = `${b64url(text(header))}.${b64url(text(payload))}`;
+  return `${input}.${createHmac(hash, key).update(input).digest('base64url')}`;
+}
+
+/** A token signed with jose and any key (asymmetric ones included). */
+export function joseToken(key: CryptoKey | Uint8Array, header: { alg: string } & Record<string, unknown>, payload: JWTPayload = claims()): Promise<string> {
+  return new SignJWT(payload).setProtectedHeader(header).sign(key);
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Another spelling of the same bytes: the last character with one unused trailing bit set (RFC 4648
+ * §3.5). Throws for a segment whose length leaves no unused bits.
+ */
+export function nonCanonical(segment: string): string {
+  if (segment.length % 4 === 0) throw new Error('a segment of a multiple of 4 characters has no unused bits');
+  const last = ALPHABET.indexOf(segment.at(-1) as string);
+  return segment.slice(0, -1) + ALPHABET[last | 1];
+}
+
+export const segments = (token: string): [string, string, string] => token.split('.') as [string, string, string];

@@ -1,5 +1,5 @@
-import type { Gatepass, Requirement, TokenEndpointOptions } from '../engine.js';
-import { checkOptionNames, checkOptionsObject } from './options.js';
+import type { Gatepass, Guard, Requirement, TokenEndpointOptions } from '../index.js';
+import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 
 /** How an adapter answers an `AuthError`: itself (default), or with `forwardErrors`, through the framework's error handling. */
 export interface AdapterOptions {
@@ -7,9 +7,11 @@ export interface AdapterOptions {
   forwardErrors?: boolean;
 }
 
-/** Options of `requireAuth` and `optionalAuth`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface AuthOptions extends Requirement<any>, AdapterOptions {}
+/**
+ * Options of `requireAuth` and `optionalAuth`: what the route requires (the schemes it accepts, the
+ * scopes it needs, whether the user must be active), and how errors are answered.
+ */
+export interface AuthOptions<User = unknown> extends Requirement<User>, AdapterOptions {}
 
 /** Options of `tokenEndpoint`. */
 export interface EndpointOptions extends TokenEndpointOptions, AdapterOptions {}
@@ -40,23 +42,20 @@ function check(where: string, auth: Gatepass<unknown>, options: object, keys: re
  * options later changes nothing) and whether errors are forwarded. A required scope that is not
  * declared is a typo that would refuse everyone, so it throws here, as does a list with no scheme.
  */
-export function guardSettings(
+export function guardSettings<User>(
   where: string,
-  auth: Gatepass<unknown>,
-  options: AuthOptions,
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-): { requirement: Requirement<any>; forwardErrors: boolean } {
-  check(where, auth, options, ['schemes', 'scopes', 'anyScopes', 'active', 'forwardErrors']);
+  auth: Gatepass<User>,
+  options: AuthOptions<User>,
+): { guard: Guard<User>; forwardErrors: boolean } {
+  check(where, auth as Gatepass<unknown>, options, ['schemes', 'scopes', 'anyScopes', 'active', 'forwardErrors']);
   const { forwardErrors, ...given } = options;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const requirement: Requirement<any> = {};
+  const requirement: Requirement<User> = {};
   if (given.schemes !== undefined) requirement.schemes = [...given.schemes];
   if (given.scopes !== undefined) requirement.scopes = [...given.scopes];
   if (given.anyScopes !== undefined) requirement.anyScopes = [...given.anyScopes];
   if (given.active !== undefined) requirement.active = given.active;
   // Checks the schemes and scopes now, and registers the schemes for OpenAPI.
-  auth.guard(requirement, where);
-  return { requirement, forwardErrors: forwardErrors === true };
+  return { guard: auth.guard(requirement, where), forwardErrors: forwardErrors === true };
 }
 
 /** A token endpoint's settings, checked once at start-up. */

@@ -1,5 +1,4 @@
-import type { AuthError } from '../errors/auth-error.js';
-import type { TokenResponse } from '../token.js';
+import type { AuthError, TokenResponse } from '../index.js';
 
 /** An HTTP answer as every adapter writes it: status, headers, and the JSON body as text. */
 export interface HttpAnswer {

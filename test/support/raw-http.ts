@@ -3,7 +3,9 @@
 // written to a socket, and every answer is the bytes read back, parsed just enough to assert on.
 import { connect as netConnect, type Socket } from 'node:net';
 import { expect } from 'vitest';
-import type { App } from './apps.js';
+import type { App } from './adapters.js';
+import { BAD_CREDENTIALS, invalidTokenChallenge, type InvalidTokenCode } from './answers.js';
+import { FORM } from './http.js';
 
 export interface RawResponse {
   /** `HTTP/1.1 401 Unauthorized` */
@@ -199,8 +201,6 @@ export const get = (app: App, path: string, headers: HeaderList = {}): Promise<R
 export const withBearer = (app: App, path: string, token: string): Promise<RawResponse> =>
   get(app, path, { Authorization: `Bearer ${token}` });
 
-export const FORM = 'application/x-www-form-urlencoded';
-
 /** A urlencoded POST to `/token`. */
 export function postForm(app: App, fields: Record<string, string> | string, headers: Record<string, string> = {}): Promise<RawResponse> {
   const body = typeof fields === 'string' ? fields : new URLSearchParams(fields).toString();
@@ -208,48 +208,12 @@ export function postForm(app: App, fields: Record<string, string> | string, head
 }
 
 /** A multipart body as a browser's FormData encodes it: `[contentType, bytes]`. */
-export async function multipart(build: (form: FormData) => void): Promise<[string, Uint8Array]> {
+export async function multipartBody(build: (form: FormData) => void): Promise<[string, Uint8Array]> {
   const form = new FormData();
   build(form);
   const encoded = new Response(form);
   return [encoded.headers.get('content-type') as string, new Uint8Array(await encoded.arrayBuffer())];
 }
-
-// ---- What gatepass answers ------------------------------------------------------------------------------
-
-export const NOT_AUTHENTICATED = { detail: 'Not authenticated' };
-export const BAD_CREDENTIALS = { detail: 'Could not validate credentials' };
-
-/** Every `error_description` of an `invalid_token` answer, by gatepass code. */
-export const DESCRIPTION = {
-  ERR_TOKEN_MALFORMED: 'The access token is malformed',
-  ERR_TOKEN_TOO_LARGE: 'The access token is too large',
-  ERR_TOKEN_SIGNATURE: 'The access token signature is invalid',
-  ERR_TOKEN_ALGORITHM: 'The access token algorithm is not allowed',
-  ERR_TOKEN_UNSUPPORTED: 'The access token uses an unsupported feature',
-  ERR_TOKEN_EXPIRED: 'The access token expired',
-  ERR_TOKEN_INVALID: 'The access token is invalid',
-  ERR_TOKEN_REVOKED: 'The access token was revoked',
-  ERR_UNKNOWN_SUBJECT: 'The access token subject is unknown',
-} as const;
-export type InvalidTokenCode = keyof typeof DESCRIPTION | `claim:${string}`;
-
-/** The `WWW-Authenticate` value of a 401 `invalid_token` answer for a gatepass code (`claim:sub` for a claim). */
-export function invalidTokenChallenge(code: InvalidTokenCode): string {
-  const description = code.startsWith('claim:')
-    ? `The access token claim ${code.slice('claim:'.length)} is invalid`
-    : DESCRIPTION[code as keyof typeof DESCRIPTION];
-  return `Bearer error="invalid_token", error_description="${description}"`;
-}
-
-/** A token-endpoint error body (RFC 6749 §5.2 plus FastAPI's `detail`). */
-export const tokenError = (error: string, description: string, detail: string = description) => ({
-  error,
-  error_description: description,
-  detail,
-});
-export const INVALID_GRANT = tokenError('invalid_grant', 'Incorrect username or password');
-export const invalidRequest = (description: string) => tokenError('invalid_request', description);
 
 export interface Expected {
   status: number;

@@ -1,0 +1,63 @@
+// One adapter per file in adapters/. The build (tsup.config.ts), the API reference (typedoc.config.mjs)
+// and the `gatepass/<adapter>` alias (vitest.config.ts) read that folder; the test suites read the
+// registry in test/support/adapters.ts. What cannot be derived fails here, loudly, when an adapter is
+// added: its test app in the registry, its package.json "exports" entry, its example app.
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ADAPTER_NAMES, adapters, serve } from './support/adapters.js';
+import { securityEngine } from './support/engine.js';
+
+const root = new URL('..', import.meta.url);
+const files = readdirSync(new URL('adapters', root)).filter((file) => file.endsWith('.ts'));
+const names = files.map((file) => file.slice(0, -'.ts'.length)).sort();
+const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { exports: Record<string, unknown>; scripts: Record<string, string> };
+
+/** The exports entry of a built entry: ESM for `import` and `module-sync`, CommonJS for `require`, types for each. */
+const entryFor = (name: string) => {
+  const esm = { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` };
+  return { 'module-sync': esm, import: esm, require: { types: `./dist/${name}.d.cts`, default: `./dist/${name}.cjs` } };
+};
+
+describe('the adapter registry', () => {
+  it('has a test app for every file in adapters/, and no other', () => {
+    expect([...ADAPTER_NAMES].sort()).toEqual(names);
+  });
+
+  it('has a package.json exports entry for every file in adapters/, and no other entry but the core, password and package.json', () => {
+    for (const name of names) expect(pkg.exports[`./${name}`], `exports["./${name}"]`).toEqual(entryFor(name));
+    const others = Object.keys(pkg.exports).filter((key) => !names.includes(key.slice(2)));
+    expect(others.sort()).toEqual(['.', './package.json', './password']);
+  });
+
+  it('has an example app and its npm script for every adapter', () => {
+    const examples = readdirSync(new URL('examples', root));
+    for (const name of names) {
+      expect(examples, `examples/${name}.ts`).toContain(`${name}.ts`);
+      expect(pkg.scripts[`example:${name}`], `npm run example:${name}`).toBe(`exec node --import tsx examples/${name}.ts`);
+    }
+  });
+
+  it.each(names)('resolves gatepass/%s to the source of adapters/%s.ts, with the names every adapter exports', async (name) => {
+    const [viaAlias, direct] = await Promise.all([import(/* @vite-ignore */ `gatepass/${name}`), import(/* @vite-ignore */ `../adapters/${name}.ts`)]);
+    expect(viaAlias).toBe(direct);
+    expect(Object.keys(viaAlias).filter((key) => key !== 'gatepass' && key !== 'default').sort()).toEqual([
+      'authErrorHandler',
+      'optionalAuth',
+      'requireAuth',
+      'tokenEndpoint',
+    ]);
+  });
+});
+
+describe.each(adapters)('$name', (adapter) => {
+  const app = serve(adapter, () => securityEngine().then((e) => e.auth));
+
+  it('the token endpoint answers any method but POST with 405, Allow: POST and a JSON body', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE', 'PATCH']) {
+      const res = await fetch(`${app().url}/token`, { method });
+      expect([method, res.status, res.headers.get('allow')]).toEqual([method, 405, 'POST']);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
+      expect(await res.json()).toEqual({ detail: 'Method Not Allowed' });
+    }
+  });
+});
