@@ -141,7 +141,9 @@ export function openApiDocument(): Record<string, unknown> {
       responses: {
         '200': response,
         ...(guard.active === false ? {} : { '400': json('The user is inactive.', { $ref: '#/components/schemas/Detail' }) }),
-        ...oauth.protectedResponses,
+        '401': oauth.protectedResponses['401'],
+        // Only a route that requires scopes can answer 403.
+        ...(guard.scopes === undefined ? {} : { '403': oauth.protectedResponses['403'] }),
       },
     },
   });

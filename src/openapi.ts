@@ -155,8 +155,8 @@ export function openApiSecurity(options: OpenApiOptions): OpenApiSnippet {
       },
     },
     protectedResponses: {
-      '401': detail('Missing or invalid access token.', true),
-      '403': detail('The access token lacks a required scope.', true),
+      '401': detail('Missing or refused credentials.', true),
+      '403': detail('The credentials lack a required scope.', true),
     },
   };
 }

@@ -180,9 +180,11 @@ export class AuthError extends Error {
 }
 
 /**
- * An error answered by a protected route (RFC 6750 §3): a `Bearer` challenge in `WWW-Authenticate`
- * and a `{"detail": …}` body. Missing credentials get a challenge without `error`; a bad token gets
- * `error="invalid_token"`; a missing scope gets `error="insufficient_scope"` with the needed `scope`.
+ * An error answered by a protected route, whatever its scheme; RFC 6750 §3 shapes the answer: the
+ * challenge of the route's schemes in `WWW-Authenticate` and a `{"detail": …}` body. Missing
+ * credentials get every scheme's challenge without `error`; a bad bearer token gets
+ * `error="invalid_token"`; a missing scope gets `error="insufficient_scope"` with the needed `scope`;
+ * a refused API key or Basic password gets that scheme's challenge alone.
  *
  * @example
  * ```ts
