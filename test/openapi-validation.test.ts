@@ -4,7 +4,16 @@
 // every example app, fetched over HTTP from the app running as a child process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileErrors, validate } from '@readme/openapi-parser';
-import { openApiSecurity, type OpenApiOptions } from 'gatepass';
+import {
+  apiKey,
+  createGatepass,
+  httpBasic,
+  httpBearer,
+  openIdConnect,
+  openApiSecurity,
+  type OpenApiOptions,
+  type Requirement,
+} from 'gatepass';
 import { ADAPTER_NAMES, type AdapterName } from './support/adapters.js';
 import { startExample, type ExampleServer } from './support/example-server.js';
 
@@ -77,6 +86,43 @@ describe('the snippet generator (openApiSecurity) validates', () => {
     const result = await validate(structuredClone(document) as Parameters<typeof validate>[0]);
     expect(result.valid).toBe(false);
   });
+});
+
+describe('every scheme, from the guards that use it, validates', () => {
+  const auth = createGatepass<unknown>({ secret: 'a-secret-of-at-least-thirty-two-bytes!', scopes, verifyCredentials: () => null, resolveUser: () => null });
+  const verify = () => null;
+  const routes: Record<string, Requirement<unknown>> = {
+    '/users/me/': { scopes: ['me'] },
+    '/either/': { anyScopes: ['me', 'items'] },
+    '/machine/items/': { schemes: [auth.bearer, apiKey({ in: 'header', name: 'X-API-Key', verify })], scopes: ['items'] },
+    '/query/': { schemes: [apiKey({ in: 'query', name: 'api_key', verify })] },
+    '/cookie/': { schemes: [apiKey({ in: 'cookie', name: 'session_key', verify })] },
+    '/basic/': { schemes: [httpBasic({ realm: 'api', verify })] },
+    '/opaque/': { schemes: [httpBearer({ bearerFormat: 'opaque', verify })] },
+    '/oidc/': { schemes: [openIdConnect({ openIdConnectUrl: 'https://login.example.com/.well-known/openid-configuration', verify })], scopes: ['me'] },
+  };
+
+  for (const version of ['3.0', '3.1'] as const) {
+    it(`OpenAPI ${version}`, async () => {
+      const paths = Object.fromEntries(
+        Object.entries(routes).map(([path, requirement], index) => [
+          path,
+          { get: { operationId: `op${index}`, security: auth.security(requirement), responses: { '200': { description: 'OK.' } } } },
+        ]),
+      );
+      const oauth = auth.openApi({ version });
+      const document = {
+        openapi: version === '3.0' ? '3.0.3' : '3.1.0',
+        info: { title: 'schemes', version: '1.0.0' },
+        components: { securitySchemes: oauth.securitySchemes },
+        paths: { '/token': oauth.tokenPathItem, ...paths },
+      };
+      expect(Object.keys(oauth.securitySchemes).sort()).toEqual(
+        ['APIKeyCookie', 'APIKeyHeader', 'APIKeyQuery', 'HTTPBasic', 'HTTPBearer', 'OAuth2PasswordBearer', 'OpenIdConnect'].sort(),
+      );
+      await expectValid(document);
+    });
+  }
 });
 
 describe("the example apps' /openapi.json validates", () => {
