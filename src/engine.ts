@@ -5,7 +5,6 @@
  * @module
  */
 import { findBearerToken, type CredentialSources, type TokenLocations } from './authorization-header.js';
-export type { Principal, Requirement, SecurityRequirement } from './guard.js';
 import { AuthError, BearerError, TokenRequestError, type AuthErrorOptions } from './errors/auth-error.js';
 import { asEndpointError, thrownBy } from './errors/endpoint.js';
 import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
@@ -16,6 +15,8 @@ import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 import type { Scheme, SecurityContext } from './schemes/scheme.js';
 import { checkScopeNames, grantScopes, type ScopeDescriptions } from './scopes.js';
 import { buildTokens, tokenResponse, TOKEN_OPTION_NAMES, type AccessTokenClaims, type TokenOptions, type TokenResponse, type Tokens } from './token.js';
+
+export type { Principal, Requirement, SecurityRequirement } from './guard.js';
 
 /**
  * The user type the adapters put on requests (`req.user`, `ctx.state.user`, `request.user`). Empty
@@ -156,6 +157,7 @@ export interface Gatepass<User> {
    * @throws {@link BearerError}
    */
   authenticate(request: CredentialSources, requirement?: Requirement<User>): Promise<Principal<User>>;
+  // A requirement object is checked the first time it is seen, and its guard kept for the next call.
   /**
    * Like {@link Gatepass.authenticate}, but a request without any credentials gets `null` instead of
    * a 401. Credentials that are present but bad are still refused.
@@ -166,7 +168,8 @@ export interface Gatepass<User> {
    * Registers the requirement's schemes for {@link Gatepass.openApi}.
    *
    * @param where - the function the app called, which errors name (default `'auth.guard'`).
-   * @throws `TypeError` for no scheme, an undeclared scope, or two schemes of one name.
+   * @throws `TypeError` for no scheme, an undeclared scope, two schemes of one name, or two schemes
+   * that read the same `Authorization` scheme (the second could never answer).
    */
   guard(requirement?: Requirement<User>, where?: string): Guard<User>;
   /**
