@@ -242,6 +242,32 @@ describe('HTTP Basic', () => {
     ]);
   });
 
+  // The time side channel, shown by the path rather than by a stopwatch: with one hashing slot and no
+  // queue, whichever of two concurrent requests comes first holds the slot and the other is refused as
+  // busy, whether the first names an unknown user or a known one with a wrong password.
+  it('an unknown user takes the same path as a wrong password: each holds the one hashing slot', async () => {
+    const oneSlot = createPasswordHasher({ memoryCost: 1024, timeCost: 1, maxConcurrent: 1, maxQueue: 0 });
+    const strict = httpBasic<User>({
+      schemeName: 'OneSlotBasic',
+      async verify({ username, password }) {
+        const user = users.get(username);
+        if (!(await oneSlot.verifyUser(user?.hash, password)) || user === undefined) return null;
+        return { subject: username, user };
+      },
+    });
+    const engine = createGatepass<User>({ secret: SECRET, verifyCredentials: () => null, resolveUser: () => null });
+    const guard = engine.guard({ schemes: [strict] });
+    const wrong = { authorization: basicHeader('johndoe:nope') };
+    const unknown = { authorization: basicHeader('nobody:secret') };
+    for (const [first, second] of [
+      [unknown, wrong],
+      [wrong, unknown],
+    ] as const) {
+      const [a, b] = await Promise.allSettled([guard.check(first, false), guard.check(second, false)]);
+      expect([(a as PromiseRejectedResult).reason?.code, (b as PromiseRejectedResult).reason?.code]).toEqual(['ERR_BASIC_INVALID', 'ERR_BUSY']);
+    }
+  });
+
   it('a disabled user is 400 Inactive user, as on every scheme', async () => {
     expect(await refusal(auth.authenticate({ authorization: basicHeader('alice:secret2') }, basicOnly))).toEqual([
       'ERR_INACTIVE_USER',
