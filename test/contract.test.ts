@@ -82,6 +82,11 @@ const launch = (target: Target): Promise<Client> => {
 beforeAll(() => {
   for (const target of targets) void launch(target);
 });
+// A target whose tests were all filtered out (`vitest -t …`) never runs its own afterAll: stop it here,
+// so that no example app outlives the run. Stopping a stopped app again is a no-op.
+afterAll(async () => {
+  await Promise.allSettled([...starting.values()].map((client) => client.then((started) => started.stop())));
+});
 
 // ---------------------------------------------------------------------------------------------------
 // Requests and assertions
