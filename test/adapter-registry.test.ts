@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ADAPTER_NAMES, adapters, serve } from './support/adapters.js';
 import { securityEngine } from './support/engine.js';
+import { RUNTIME_NAMES } from './support/example-server.js';
 
 const root = new URL('..', import.meta.url);
 const files = readdirSync(new URL('adapters', root)).filter((file) => file.endsWith('.ts'));
@@ -34,6 +35,24 @@ describe('the adapter registry', () => {
     for (const name of names) {
       expect(examples, `examples/${name}.ts`).toContain(`${name}.ts`);
       expect(pkg.scripts[`example:${name}`], `npm run example:${name}`).toBe(`exec node --import tsx examples/${name}.ts`);
+    }
+  });
+
+  // Bun and Deno are runtimes of the fetch adapter, not adapters: the fetch tutorial's app, served by the
+  // runtime (contract, "Runtimes"). They are the only example apps besides the adapters'.
+  it('has no other example app or example script than the adapters\', but the fetch tutorial on each runtime', () => {
+    expect(names).toContain('fetch');
+    const runtimes: readonly string[] = RUNTIME_NAMES;
+    const examples = readdirSync(new URL('examples', root)).filter((file) => file.endsWith('.ts'));
+    expect(examples.sort()).toEqual([...names, ...runtimes, 'tutorial'].map((name) => `${name}.ts`).sort());
+    const scripts = Object.keys(pkg.scripts).filter((script) => script.startsWith('example:'));
+    expect(scripts.sort()).toEqual([...names, ...runtimes].map((name) => `example:${name}`).sort());
+    expect(pkg.scripts['example:bun']).toBe('exec bun examples/bun.ts');
+    expect(pkg.scripts['example:deno']).toBe('exec deno run --sloppy-imports --allow-net --allow-env --allow-read --allow-ffi examples/deno.ts');
+    for (const runtime of runtimes) {
+      expect(readFileSync(new URL(`examples/${runtime}.ts`, root), 'utf8'), `examples/${runtime}.ts serves the fetch tutorial`).toMatch(
+        /^import \{ app \} from '\.\/fetch\.js';$/m,
+      );
     }
   });
 

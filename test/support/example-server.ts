@@ -1,7 +1,11 @@
-// Starts an example app (`examples/<adapter>.ts`) as a real child process, the way a user runs it
-// (`npm run example:<adapter>` is `exec node --import tsx examples/<adapter>.ts`), and stops it with a signal.
-// Node runs the app itself: the tsx CLI would relay signals to a child and kill it 30 ms later.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Starts an example app as a real child process, the way a user runs it: the command line of its npm
+// script (`npm run example:<name>`, e.g. `exec node --import tsx examples/express.ts`), and stops it with
+// a signal. The example apps are one per adapter (examples/<adapter>.ts, on Node) and the fetch tutorial
+// on the other runtimes (examples/bun.ts, examples/deno.ts). Node runs the app itself, not the tsx CLI,
+// which would relay signals to a child and kill it 30 ms later; Bun and Deno are their npm packages'
+// binaries in node_modules/.bin.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { AdapterName } from './adapters.js';
@@ -9,6 +13,62 @@ import { TEST_SECRET } from './tokens.js';
 
 /** The repository root, from this file's location (test/support/). */
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The runtimes the fetch tutorial also runs on (contract, "Runtimes"), besides Node: each a runtime of the
+ * fetch adapter, not an adapter, with its entry examples/<runtime>.ts and its script `example:<runtime>`.
+ */
+export const RUNTIME_NAMES = ['bun', 'deno'] as const;
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+
+/** An example app: an adapter's (on Node) or a runtime's (the fetch tutorial). */
+export type ExampleName = AdapterName | RuntimeName;
+
+const isRuntime = (name: ExampleName): name is RuntimeName => (RUNTIME_NAMES as readonly string[]).includes(name);
+
+/** A runtime's binary: BUN_PATH or DENO_PATH (point one at nothing to see the skip), else its npm package's. */
+export function runtimeBinary(runtime: RuntimeName): string {
+  return process.env[`${runtime.toUpperCase()}_PATH`] ?? path.join(repoRoot, 'node_modules', '.bin', runtime);
+}
+
+const versions = new Map<RuntimeName, string | null>();
+/** What `<runtime> --version` prints, or null when the binary is missing or does not run. */
+export function runtimeVersion(runtime: RuntimeName): string | null {
+  if (!versions.has(runtime)) {
+    const result = spawnSync(runtimeBinary(runtime), ['--version'], { encoding: 'utf8', timeout: 30_000 });
+    versions.set(runtime, result.status === 0 ? result.stdout.trim().split('\n')[0]! : null);
+  }
+  return versions.get(runtime)!;
+}
+
+/** The command line of `npm run example:<name>`, from package.json, its program resolved. */
+function commandOf(name: ExampleName): { program: string; args: string[] } {
+  const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const script = scripts[`example:${name}`];
+  const words = script?.split(/\s+/) ?? [];
+  if (words[0] !== 'exec' || words.length < 3) throw new Error(`package.json: "example:${name}" should be "exec <program> …", not ${JSON.stringify(script)}`);
+  const [program, ...args] = words.slice(1) as [string, ...string[]];
+  if (program === 'node') return { program: process.execPath, args };
+  if (isRuntime(name) && program === name) return { program: runtimeBinary(name), args };
+  throw new Error(`package.json: "example:${name}" runs ${program}, which this harness does not know`);
+}
+
+/**
+ * Deno imports `gatepass`, `gatepass/fetch` and `gatepass/password` from the build (the package's own
+ * "exports"), as an installed package would be: an outdated dist/ would test other code than the sources.
+ */
+function assertBuilt(): void {
+  // The tracked files (nothing without git: then only a missing build is caught).
+  const newest = (dir: string): number => {
+    const files = (spawnSync('git', ['ls-files', dir], { cwd: repoRoot, encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean);
+    return Math.max(0, ...files.map((file) => statSync(path.join(repoRoot, file), { throwIfNoEntry: false })?.mtimeMs ?? 0));
+  };
+  const built = statSync(path.join(repoRoot, 'dist', 'fetch.js'), { throwIfNoEntry: false })?.mtimeMs;
+  if (built === undefined) throw new Error('dist/fetch.js is missing: run `npm run build` (npm test builds first)');
+  if (built < Math.max(newest('src'), newest('adapters'))) {
+    throw new Error('dist/ is older than src/ or adapters/: run `npm run build` (npm test builds first)');
+  }
+}
 
 export interface ExampleServer {
   /** The URL the app announced, e.g. `http://127.0.0.1:41234`. */
@@ -38,18 +98,27 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 }
 
 /**
- * Runs `node --import tsx examples/<adapter>.ts` from the repository root with `PORT=0`, `HOST=127.0.0.1` and a fixed
- * `GATEPASS_SECRET`, and resolves once the app prints the line with its URL. Rejects, with the app's
- * stderr, if it exits first or says nothing within the timeout.
+ * Runs the command of `npm run example:<name>` (e.g. `node --import tsx examples/express.ts`) from the
+ * repository root with `PORT=0`, `HOST=127.0.0.1` and a fixed `GATEPASS_SECRET`, and resolves once the app
+ * prints the line with its URL. Rejects, with the app's stderr, if it exits first or says nothing within
+ * the timeout.
  */
-export function startExample(adapter: AdapterName, options: StartOptions = {}): Promise<ExampleServer> {
+export function startExample(adapter: ExampleName, options: StartOptions = {}): Promise<ExampleServer> {
+  let command: { program: string; args: string[] };
+  try {
+    command = commandOf(adapter);
+    if (adapter === 'deno') assertBuilt();
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+  const { program, args } = command;
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', GATEPASS_SECRET: TEST_SECRET };
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[name];
     else env[name] = value;
   }
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('examples', `${adapter}.ts`)], {
+  const child = spawn(program, args, {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
