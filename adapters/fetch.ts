@@ -13,6 +13,7 @@ import { handlerName, named } from '../src/adapter-kit/names.js';
 import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
+import { streamStillUnread } from '../src/adapter-kit/unread-body.js';
 
 export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 
@@ -42,12 +43,30 @@ function finish(outcome: Answer | Rethrow): Response {
   return respond(outcome.answer);
 }
 
-/** The request's body, and whether the core read it to its end. */
-function watchedBody(request: Request): { body: ReadableStream<Uint8Array> | null; ended: () => boolean } {
-  if (request.body === null) return { body: null, ended: () => true };
+/**
+ * The request's body, and whether it is still unread once the core is done. When the core stops
+ * reading (a limit, a file part), the request's own stream is not cancelled but read and discarded for
+ * a short grace, as the Node adapters do: closing at once reset the connection while a client was
+ * still sending, and it read a network error instead of the 400.
+ */
+function watchedBody(request: Request): { body: ReadableStream<Uint8Array> | null; unread: () => Promise<boolean> } {
+  const source = request.body;
+  if (source === null) return { body: null, unread: async () => announcesBody(request) };
   let ended = false;
-  const body = request.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => void (ended = true) }));
-  return { body, ended: () => ended };
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>({ flush: () => void (ended = true) });
+  // The pipe ends in an error when the core cancels its side: that is the stop, not a failure.
+  const piped = source.pipeTo(writable, { preventCancel: true }).catch(() => {});
+  return {
+    body: readable,
+    unread: async () => {
+      if (ended) return false;
+      // A refusal before any reading left our side untouched: stopping it ends the pipe, which lets go
+      // of the request's stream.
+      if (!readable.locked) await readable.cancel().catch(() => {});
+      await piped;
+      return streamStillUnread(source);
+    },
+  };
 }
 
 function checkHandler(handler: unknown): void {
@@ -59,7 +78,7 @@ function guard<User, Kind extends GuardKind>(kind: Kind, auth: Gatepass<User>, o
   return named(handlerName(kind, 'Wrapper'), <Rest extends unknown[]>(handler: AuthenticatedHandler<Admitted<User, Kind>, Rest>) => {
     checkHandler(handler);
     return named(name, async (request: Request, ...rest: Rest): Promise<Response> => {
-      const outcome = await run(sourcesOf(request), () => announcesBody(request));
+      const outcome = await run(sourcesOf(request), () => (request.body === null ? announcesBody(request) : streamStillUnread(request.body)));
       return outcome.kind === 'pass' ? handler(request, outcome.value, ...rest) : finish(outcome);
     });
   });
@@ -116,10 +135,10 @@ export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptio
   return named(name, async (request: Request): Promise<Response> => {
     if (request.method !== 'POST') return respond(METHOD_NOT_ALLOWED);
     const header = (field: string): string | null => request.headers.get(field);
-    const { body, ended } = watchedBody(request);
+    const { body, unread } = watchedBody(request);
     const form = { contentType: header('content-type'), contentLength: header('content-length'), authorization: header('authorization') };
     // The token answer comes once the core read the body to its end; a refusal may leave it unread.
-    return finish(await run({ ...form, body }, () => !ended() && announcesBody(request)));
+    return finish(await run({ ...form, body }, unread));
   });
 }
 

@@ -52,3 +52,25 @@ export function stillUnread(req: IncomingBody): Promise<boolean> {
     req.resume();
   });
 }
+
+/**
+ * {@link stillUnread} for a Web `ReadableStream` (the fetch adapter): reads and discards what is still
+ * coming for the same grace, and resolves `true` when the body has not ended by then.
+ */
+export async function streamStillUnread(body: ReadableStream<Uint8Array>): Promise<boolean> {
+  if (body.locked) return true;
+  const reader = body.getReader();
+  let bytes = 0;
+  const deadline = Date.now() + GRACE_MS;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0 || bytes > GRACE_BYTES) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)));
+    const next = await Promise.race([reader.read().catch(() => ({ done: true as const, value: undefined })), late]);
+    clearTimeout(timer);
+    if (next === 'late') return true;
+    if (next.done) return false;
+    bytes += next.value.byteLength;
+  }
+}
