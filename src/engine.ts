@@ -152,12 +152,12 @@ export interface TokenEndpointOptions {
 export interface Gatepass<User> {
   /**
    * Authenticates a request to a protected route. Checks run in the order the contract fixes:
-   * credentials (401) → active user (400) → scopes (403).
+   * credentials (401) → active user (400) → scopes (403). A requirement object is checked the first
+   * time it is seen, and its guard kept for the next call with the same object.
    *
    * @throws {@link BearerError}
    */
   authenticate(request: CredentialSources, requirement?: Requirement<User>): Promise<Principal<User>>;
-  // A requirement object is checked the first time it is seen, and its guard kept for the next call.
   /**
    * Like {@link Gatepass.authenticate}, but a request without any credentials gets `null` instead of
    * a 401. Credentials that are present but bad are still refused.
