@@ -12,7 +12,7 @@ import { FORM_LIMIT_NAMES, parsePasswordForm, type FormLimits, type PasswordForm
 import { compileGuard, type Guard, type Principal, type Requirement, type SecurityRequirement } from './guard.js';
 import { callHook, checkTimeout, hookFailure } from './lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
-import type { Scheme, SecurityContext } from './schemes/scheme.js';
+import { checkSchemeName, type Scheme, type SecurityContext } from './schemes/scheme.js';
 import { checkScopeNames, grantScopes, type ScopeDescriptions } from './scopes.js';
 import { buildTokens, tokenResponse, TOKEN_OPTION_NAMES, type AccessTokenClaims, type TokenOptions, type TokenResponse, type Tokens } from './token.js';
 
@@ -280,9 +280,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
   const tokenUrl = options.tokenUrl ?? 'token';
   const bearerName = options.schemeName ?? 'OAuth2PasswordBearer';
   if (typeof tokenUrl !== 'string' || tokenUrl === '') throw new TypeError('createGatepass: tokenUrl must be a non-empty URL');
-  if (typeof bearerName !== 'string' || !/^[A-Za-z0-9._-]+$/.test(bearerName)) {
-    throw new TypeError("createGatepass: schemeName must be letters, digits, '.', '_' or '-'");
-  }
+  checkSchemeName('createGatepass', bearerName);
 
   const bearer: Scheme<User, string> = {
     name: bearerName,

@@ -60,17 +60,17 @@ export function stillUnread(req: IncomingBody): Promise<boolean> {
 export async function streamStillUnread(body: ReadableStream<Uint8Array>): Promise<boolean> {
   if (body.locked) return true;
   const reader = body.getReader();
-  let bytes = 0;
-  const deadline = Date.now() + GRACE_MS;
-  for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0 || bytes > GRACE_BYTES) return true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)));
-    const next = await Promise.race([reader.read().catch(() => ({ done: true as const, value: undefined })), late]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), GRACE_MS)));
+  try {
+    for (let bytes = 0; bytes <= GRACE_BYTES; ) {
+      const next = await Promise.race([reader.read().catch(() => ({ done: true as const, value: undefined })), late]);
+      if (next === 'late') return true;
+      if (next.done) return false;
+      bytes += next.value.byteLength;
+    }
+    return true;
+  } finally {
     clearTimeout(timer);
-    if (next === 'late') return true;
-    if (next.done) return false;
-    bytes += next.value.byteLength;
   }
 }

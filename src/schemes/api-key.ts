@@ -7,7 +7,7 @@
 import { queryOf, readCookie, type CredentialSources } from '../authorization-header.js';
 import { BearerError } from '../errors/auth-error.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
-import { checkSchemeOptions, runVerify, type Scheme, type VerifyHook } from './scheme.js';
+import { checkSchemeOptions, maxLengthOf, runVerify, type Scheme, type VerifyHook } from './scheme.js';
 
 /** Where an API key is sent. */
 export type ApiKeyLocation = 'header' | 'query' | 'cookie';
@@ -60,8 +60,7 @@ export function apiKey<User>(options: ApiKeyOptions<User>): Scheme<User, string>
   if (typeof name !== 'string' || !TOKEN.test(name)) throw new TypeError(`${where}: name must be a header, query or cookie name`);
   const schemeName = options.schemeName ?? DEFAULT_NAMES[location];
   checkSchemeOptions(where, schemeName, verify);
-  const maxLength = options.maxLength ?? 512;
-  if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`${where}: maxLength must be a positive whole number`);
+  const maxLength = maxLengthOf(where, options.maxLength, 512);
 
   const challenge = 'APIKey';
   const refused = () => new BearerError('ERR_API_KEY_INVALID', { challenges: [challenge] });

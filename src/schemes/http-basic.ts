@@ -7,7 +7,7 @@
 import { SCHEME, trimOws } from '../authorization-header.js';
 import { BearerError, quote } from '../errors/auth-error.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
-import { checkSchemeOptions, runVerify, type Scheme, type VerifyHook } from './scheme.js';
+import { checkSchemeOptions, maxLengthOf, runVerify, type Scheme, type VerifyHook } from './scheme.js';
 
 /** A username and password from a `Basic` Authorization header. The password is never logged or put in an error. */
 export interface BasicCredentials {
@@ -74,8 +74,7 @@ export function httpBasic<User>(options: HttpBasicOptions<User>): Scheme<User, B
   if (realm !== undefined && (typeof realm !== 'string' || /[\u0000-\u001f\u007f]/.test(realm))) {
     throw new TypeError(`${where}: realm must be a string without control characters`);
   }
-  const maxLength = options.maxLength ?? 4096;
-  if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`${where}: maxLength must be a positive whole number`);
+  const maxLength = maxLengthOf(where, options.maxLength, 4096);
 
   const challenge = realm === undefined ? 'Basic' : `Basic realm=${quote(realm)}`;
   const challenges = [challenge];

@@ -8,7 +8,7 @@ import { findBearerToken } from '../authorization-header.js';
 import { BearerError } from '../errors/auth-error.js';
 import type { OpenApiObject } from '../openapi.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
-import { checkSchemeOptions, runVerify, type Scheme, type VerifyHook } from './scheme.js';
+import { checkSchemeOptions, maxLengthOf, runVerify, type Scheme, type VerifyHook } from './scheme.js';
 
 /** Options of {@link httpBearer}. */
 export interface HttpBearerOptions<User> {
@@ -39,9 +39,8 @@ export function hookedBearer<User>(
   verify: VerifyHook<User, string>,
   openApi: OpenApiObject,
   scoped: boolean,
-  maxLength = 4096,
+  maxLength: number,
 ): Scheme<User, string> {
-  if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`${schemeName}: maxLength must be a positive whole number`);
   return {
     name: schemeName,
     challenge: 'Bearer',
@@ -84,5 +83,5 @@ export function httpBearer<User>(options: HttpBearerOptions<User>): Scheme<User,
   const openApi: OpenApiObject = { type: 'http', scheme: 'bearer' };
   if (options.bearerFormat !== undefined) openApi.bearerFormat = options.bearerFormat;
   if (options.description !== undefined) openApi.description = options.description;
-  return hookedBearer(schemeName, options.verify, openApi, false, options.maxLength);
+  return hookedBearer(schemeName, options.verify, openApi, false, maxLengthOf(where, options.maxLength, 4096));
 }

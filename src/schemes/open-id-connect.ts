@@ -8,7 +8,7 @@
 import type { OpenApiObject } from '../openapi.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { hookedBearer } from './http-bearer.js';
-import { checkSchemeOptions, type Scheme, type VerifyHook } from './scheme.js';
+import { checkSchemeOptions, maxLengthOf, type Scheme, type VerifyHook } from './scheme.js';
 
 /** Options of {@link openIdConnect}. */
 export interface OpenIdConnectOptions<User> {
@@ -59,5 +59,5 @@ export function openIdConnect<User>(options: OpenIdConnectOptions<User>): Scheme
   }
   const openApi: OpenApiObject = { type: 'openIdConnect', openIdConnectUrl: url.href };
   if (options.description !== undefined) openApi.description = options.description;
-  return hookedBearer(schemeName, options.verify, openApi, true, options.maxLength);
+  return hookedBearer(schemeName, options.verify, openApi, true, maxLengthOf(where, options.maxLength, 4096));
 }

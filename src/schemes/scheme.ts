@@ -102,14 +102,33 @@ export async function runVerify<User, Credentials>(
 }
 
 /**
- * Checks a scheme factory's `schemeName` (OpenAPI's component names: `^[a-zA-Z0-9._-]+$`) and
- * `verify` options at setup.
+ * Checks a `schemeName` at setup: OpenAPI's component names are `^[a-zA-Z0-9._-]+$`.
+ *
+ * @internal
+ */
+export function checkSchemeName(where: string, schemeName: unknown): void {
+  if (typeof schemeName !== 'string' || !/^[A-Za-z0-9._-]+$/.test(schemeName)) {
+    throw new TypeError(`${where}: schemeName must be letters, digits, '.', '_' or '-'`);
+  }
+}
+
+/**
+ * Checks a scheme factory's `schemeName` and `verify` options at setup.
  *
  * @internal
  */
 export function checkSchemeOptions(where: string, schemeName: unknown, verify: unknown): void {
-  if (typeof schemeName !== 'string' || !/^[A-Za-z0-9._-]+$/.test(schemeName)) {
-    throw new TypeError(`${where}: schemeName must be letters, digits, '.', '_' or '-'`);
-  }
+  checkSchemeName(where, schemeName);
   if (typeof verify !== 'function') throw new TypeError(`${where}: verify is missing — give the function that checks the credentials`);
+}
+
+/**
+ * A scheme's `maxLength` option, checked at setup, or its default.
+ *
+ * @internal
+ */
+export function maxLengthOf(where: string, given: number | undefined, fallback: number): number {
+  const maxLength = given ?? fallback;
+  if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`${where}: maxLength must be a positive whole number`);
+  return maxLength;
 }
