@@ -1,6 +1,6 @@
-import { base64url, calculateJwkThumbprint, errors, exportSPKI, generateKeyPair, SignJWT, decodeProtectedHeader, decodeJwt, type JWTPayload } from 'jose';
+// RFC 7519 (JWT) tokens issued and verified per RFC 8725 (JWT best current practices), with RFC 9068's
 // optional `typ`. Test tokens are minted with jose directly; time is frozen where expiry matters.
-import { errors, exportSPKI, generateKeyPair, SignJWT, decodeProtectedHeader, decodeJwt, type JWTPayload } from 'jose';
+import { base64url, calculateJwkThumbprint, errors, exportSPKI, generateKeyPair, SignJWT, decodeProtectedHeader, decodeJwt, type JWTPayload } from 'jose';
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BearerError, createTokens, tokenResponse, type AuthErrorCode } from '../src/index.js';
