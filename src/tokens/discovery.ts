@@ -44,7 +44,7 @@ export function discoverJwksUri(issuer: string, limits: RemoteLimits): () => Pro
       if (jwksUri === undefined) throw new FetchJsonError(`${url}: jwks_uri is missing or not an http(s) URL`);
       return jwksUri;
     } catch (cause) {
-      throw new BearerError('ERR_KEYS_UNAVAILABLE', { cause });
+      throw new BearerError('ERR_KEYS_UNAVAILABLE', { cause, retryAfter: Math.max(1, Math.ceil(limits.cooldown / 1000)) });
     }
   });
   return async () => (found ??= await discover());

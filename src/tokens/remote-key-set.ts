@@ -105,29 +105,40 @@ export function createRemoteKeySet(jwksUri: () => Promise<URL>, limits: RemoteLi
     fetchedAt = Date.now();
     return Response.json(document);
   });
-  let remote: ReturnType<typeof createRemoteJWKSet> | undefined;
+  // One jose key set, made once the URL is known: concurrent first requests share it and its fetch.
+  let remote: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  const remoteSet = (): Promise<ReturnType<typeof createRemoteJWKSet>> =>
+    (remote ??= jwksUri().then(
+      (url) =>
+        createRemoteJWKSet(url, {
+          // jose refetches when a kid is unknown (once per cooldown); the age of the cache is ours to watch.
+          cacheMaxAge: Infinity,
+          cooldownDuration: limits.cooldown,
+          timeoutDuration: limits.timeout,
+          [customFetch]: (url: string, init: { signal: AbortSignal; headers: Headers }) => fetchSet(url, init.signal, init.headers),
+        }),
+      (error: unknown) => {
+        remote = undefined;
+        throw error;
+      },
+    ));
 
   const resolve = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
     try {
-      remote ??= createRemoteJWKSet(await jwksUri(), {
-        // jose refetches when a kid is unknown (once per cooldown); the age of the cache is ours to watch.
-        cacheMaxAge: Infinity,
-        cooldownDuration: limits.cooldown,
-        timeoutDuration: limits.timeout,
-        [customFetch]: (url: string, init: { signal: AbortSignal; headers: Headers }) => fetchSet(url, init.signal, init.headers),
-      });
-      if (fetchedAt !== undefined && Date.now() - fetchedAt > limits.cacheMaxAge && !remote.reloading) {
+      const keys = await remoteSet();
+      if (fetchedAt !== undefined && Date.now() - fetchedAt > limits.cacheMaxAge && !keys.reloading) {
         // Refresh in the background: until it lands (or while it fails), the cached keys answer.
-        remote.reload().catch(() => {});
+        keys.reload().catch(() => {});
       }
-      return await remote(header, token);
+      return await keys(header, token);
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') {
         throw new BearerError('ERR_TOKEN_KEY_UNKNOWN', { cause: err });
       }
       if (err instanceof BearerError) throw err;
-      throw new BearerError('ERR_KEYS_UNAVAILABLE', { cause: err });
+      // The source is asked again after the cooldown: the client may retry then.
+      throw new BearerError('ERR_KEYS_UNAVAILABLE', { cause: err, retryAfter: Math.max(1, Math.ceil(limits.cooldown / 1000)) });
     }
   };
   return Object.defineProperty(resolve, 'fetches', { get: () => fetches }) as KeyResolver & { readonly fetches: number };
