@@ -59,7 +59,10 @@ export interface KeySet {
    * has expired. A signing key can only be retired while another key can sign.
    */
   retire(kid: string): void;
-  /** Removes a key at once, for a key that leaked: every token it signed is refused from now on. */
+  /**
+   * Removes a key at once, for a key that leaked: every token it signed is refused from now on. If it
+   * was signing, the newest other key that can sign takes over (add the replacement first to choose).
+   */
   remove(kid: string): void;
   /** The keys, newest first. */
   list(): KeyInfo[];
@@ -196,8 +199,12 @@ export function createKeySet(
       const found = byKid(kid, 'keys.remove');
       entries = entries.filter((entry) => !found.includes(entry));
       if (found.some((entry) => entry.signing)) {
-        const next = entries.find((entry) => entry.signKey !== undefined && entry.retiredAt === undefined);
-        if (next !== undefined) next.signing = true;
+        // The newest key that can sign takes over, a retired one too: it is back in service.
+        const next = live().find((entry) => entry.signKey !== undefined);
+        if (next !== undefined) {
+          next.signing = true;
+          next.retiredAt = undefined;
+        }
       }
     },
 
