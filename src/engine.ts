@@ -13,7 +13,7 @@ import { compileGuard, type Guard, type Principal, type Requirement, type Securi
 import { callHook, checkTimeout, hookFailure } from './lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 import { checkSchemeName, type Scheme, type SecurityContext } from './schemes/scheme.js';
-import { checkScopeNames, grantScopes, type ScopeDescriptions } from './scopes.js';
+import { checkScopeNames, grantScopes, scopesOfClaims, type ScopeDescriptions } from './scopes.js';
 import { buildTokens, TOKEN_OPTION_NAMES, type AccessTokenClaims, type TokenOptions, type Tokens } from './tokens/tokens.js';
 import { tokenResponse, type TokenResponse } from './tokens/token-response.js';
 import type { KeySet } from './tokens/key-set.js';
@@ -306,7 +306,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
       const claims = await tokens.verify(token);
       const user = await run(() => resolveUser(claims, context));
       if (user === null || user === undefined) throw new BearerError('ERR_UNKNOWN_SUBJECT');
-      const scopes = claims.scope === undefined ? [] : claims.scope.split(' ').filter(Boolean);
+      const scopes = scopesOfClaims(claims);
       return { subject: claims.sub, user, scopes, claims };
     },
     openApi: () => ({ type: 'oauth2', flows: { password: { tokenUrl, scopes: { ...declared } } } }),

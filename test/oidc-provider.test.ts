@@ -5,7 +5,7 @@
 // is down answered with 503 through onError, while the keys gatepass holds keep working.
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BearerError, createGatepass, type AuthError, type Gatepass, type TrustedIssuer } from '../src/index.js';
+import { BearerError, createGatepass, openIdConnect, type AuthError, type Gatepass, type TrustedIssuer } from '../src/index.js';
 import { adapters, serve } from './support/adapters.js';
 import { startIdentityProvider, type IdentityProvider } from './support/identity-provider.js';
 import { rejection } from './support/rejection.js';
@@ -150,5 +150,45 @@ describe('the provider’s keys over time', () => {
     } finally {
       await down.close();
     }
+  });
+});
+
+describe('the openIdConnect scheme, verified by gatepass', () => {
+  let idp: IdentityProvider;
+  beforeAll(async () => {
+    idp = await startIdentityProvider({ alg: 'EdDSA' });
+  });
+  afterAll(() => idp?.close());
+
+  it('verifies the provider’s tokens through its discovery URL, with the route’s scopes, and describes itself in OpenAPI', async () => {
+    const company = openIdConnect<Client>({
+      openIdConnectUrl: `${idp.issuer}/.well-known/openid-configuration`,
+      audience: idp.audience,
+      typ: 'at+jwt',
+      resolveUser: (claims) => (claims.sub === idp.clientId ? { client: claims.sub } : null),
+    });
+    const auth = createGatepass<Client>({
+      secret: 'an HMAC secret of the app itself, 32+ bytes long',
+      scopes: { read: 'Read.', write: 'Write.' },
+      verifyCredentials: () => null,
+      resolveUser: () => null,
+    });
+    const requirement = { schemes: [company], scopes: ['read'] };
+    const principal = await auth.authenticate({ authorization: `Bearer ${await idp.token({ scope: 'read' })}` }, requirement);
+    expect(principal).toMatchObject({ subject: idp.clientId, user: { client: idp.clientId }, scopes: ['read'], scheme: 'OpenIdConnect' });
+    const scopeless = await rejection(auth.authenticate({ authorization: `Bearer ${await idp.token({ scope: 'write' })}` }, requirement), BearerError);
+    expect(scopeless.code).toBe('ERR_INSUFFICIENT_SCOPE');
+    const foreign = await rejection(auth.authenticate({ authorization: `Bearer ${await foreignToken(idp, 'k')}` }, requirement), BearerError);
+    expect(foreign.code).toBe('ERR_TOKEN_KEY_UNKNOWN');
+    expect(auth.security(requirement)).toEqual([{ OpenIdConnect: ['read'] }]);
+    expect(auth.openApi().securitySchemes.OpenIdConnect).toEqual({ type: 'openIdConnect', openIdConnectUrl: `${idp.issuer}/.well-known/openid-configuration` });
+  });
+
+  it('refuses at start-up a scheme that could verify nothing', () => {
+    const openIdConnectUrl = `${idp.issuer}/.well-known/openid-configuration`;
+    expect(() => openIdConnect({ openIdConnectUrl, resolveUser: () => null })).toThrow(/openIdConnect: audience is missing/);
+    expect(() => openIdConnect({ openIdConnectUrl, audience: idp.audience })).toThrow(/openIdConnect: resolveUser is missing/);
+    expect(() => openIdConnect({ openIdConnectUrl, audience: idp.audience, resolveUser: () => null, verify: () => null })).toThrow(/give verify, or audience and resolveUser, not both/);
+    expect(() => openIdConnect({ openIdConnectUrl: `${idp.issuer}/oidc.json`, audience: idp.audience, resolveUser: () => null })).toThrow(/give issuer/);
   });
 });
