@@ -45,14 +45,18 @@ function launch(port: number): Promise<ChildProcess> {
     };
     child.once('error', fail);
     child.once('exit', (code) => fail(new Error(`redis-server exited with code ${code}:\n${output}`)));
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    const onData = (chunk: string) => {
       output += chunk;
       if (output.includes('Ready to accept connections')) {
+        // Once only: a later line (the SIGTERM notice) must not remove stop()'s exit listener.
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
         clearTimeout(timer);
         child.removeAllListeners('exit');
         resolve(child);
       }
-    });
+    };
+    child.stdout!.setEncoding('utf8').on('data', onData);
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   });
 }
