@@ -16,6 +16,7 @@ import { checkSchemeName, type Scheme, type SecurityContext } from './schemes/sc
 import { checkScopeNames, grantScopes, scopesOfClaims, type ScopeDescriptions } from './scopes.js';
 import { buildTokens, TOKEN_OPTION_NAMES, type AccessTokenClaims, type TokenOptions, type Tokens } from './tokens/tokens.js';
 import { tokenResponse, type TokenResponse } from './tokens/token-response.js';
+import { createLoginThrottle, LOGIN_THROTTLE_NAMES, type LoginThrottleOptions, type LoginThrottleSettings } from './throttle/login-throttle.js';
 import type { KeySet } from './tokens/key-set.js';
 import type { JSONWebKeySet } from 'jose';
 
@@ -84,6 +85,20 @@ export interface GatepassOptions<User> extends TokenOptions {
   /** Limits on token request bodies. */
   formLimits?: FormLimits;
   /**
+   * Throttles logins at the token endpoint: after `maxFailures` failed logins for a username, or from
+   * a client address, within `windowSeconds` (default 15 minutes), its next token requests are
+   * answered 429 `ERR_TOO_MANY_ATTEMPTS` with `Retry-After`, before any password is hashed, whether
+   * the user exists or not. An attempt counts from its start, so one address never has more logins in
+   * flight than its limit; a success clears the username's count and gives the address its attempt
+   * back. Counters live in memory, or in Redis with `redis` (a node-redis client). Off by default.
+   *
+   * @example
+   * ```ts
+   * loginThrottle: { maxFailures: 5 }, // 5 per username and per address in 15 minutes, in memory
+   * ```
+   */
+  loginThrottle?: LoginThrottleOptions;
+  /**
    * Called with every 5xx answer (a hook that threw or timed out, a full hashing queue), so that the
    * app can log it. `thrown` is what the hook threw (`undefined` for a timeout or a full queue): it is
    * handed over here and nowhere else, never as the error's `cause`, so that no logger or serializer
@@ -108,6 +123,7 @@ const OPTION_NAMES = {
   tokenUrl: true,
   schemeName: true,
   formLimits: true,
+  loginThrottle: true,
   onError: true,
 } as const satisfies Record<keyof GatepassOptions<unknown>, true>;
 
@@ -133,6 +149,7 @@ function checkOptions(options: GatepassOptions<unknown>): void {
   }
   for (const [name, known] of [
     ['formLimits', FORM_LIMIT_NAMES],
+    ['loginThrottle', LOGIN_THROTTLE_NAMES],
     ['tokenLocations', TOKEN_LOCATION_NAMES],
   ] as const) {
     const nested = options[name];
@@ -149,6 +166,15 @@ export interface TokenEndpointOptions {
    * `'strict'`: `grant_type=password` is required (RFC 6749 §4.3.2).
    */
   grantType?: 'lenient' | 'strict';
+}
+
+/** A token request: the form, and the client's address for `loginThrottle`. */
+export interface TokenRequest extends PasswordFormRequest {
+  /**
+   * The client's address, as the adapter or the app's `clientAddress` found it. Without one, only the
+   * username's limit applies to the request.
+   */
+  clientAddress?: string | undefined;
 }
 
 /** The auth engine. Create one per app with {@link createGatepass}. */
@@ -199,7 +225,9 @@ export interface Gatepass<User> {
    *
    * @throws {@link TokenRequestError}
    */
-  issueToken(request: PasswordFormRequest, options?: TokenEndpointOptions): Promise<TokenResponse>;
+  issueToken(request: TokenRequest, options?: TokenEndpointOptions): Promise<TokenResponse>;
+  /** The login throttle's limits, or `undefined` when logins are not throttled. */
+  readonly loginThrottle: LoginThrottleSettings | undefined;
   /** The token issuer and verifier, for minting tokens outside the token endpoint. */
   readonly tokens: Tokens;
   /** The signing and verification keys (`auth.tokens.keys`), for rotation at run time. */
@@ -277,6 +305,8 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
   checkScopeNames(Object.keys(declared), 'createGatepass: scopes');
   const tokens = buildTokens(options, 'createGatepass');
   const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, 'createGatepass');
+  const throttle =
+    options.loginThrottle === undefined ? undefined : createLoginThrottle(options.loginThrottle, 'createGatepass: loginThrottle', hookTimeout);
 
   /** The error as its endpoint answers it, reported to `onError` when it is the server's fault. */
   function answer<T extends AuthError>(err: unknown, Kind: new (code: never, options?: AuthErrorOptions) => T): unknown {
@@ -368,6 +398,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     jwks: () => tokens.keys.jwks(),
     scopes: declared,
     bearer,
+    loginThrottle: throttle?.settings,
     guard: (requirement = {}, where) => guard(requirement, where),
     security: (requirement) => guardFor(requirement).security,
 
@@ -385,7 +416,9 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
         const form = await parsePasswordForm(request, formLimits === undefined ? { grantType } : { grantType, limits: formLimits });
         // Undeclared scopes are refused before any password work.
         grantScopes(form.scopes, declared);
-        const login = await callHook(() => verifyCredentials(form), hookTimeout);
+        // A throttled request is refused here, before any password is hashed.
+        const check = () => callHook(() => verifyCredentials(form), hookTimeout);
+        const login = await (throttle === undefined ? check() : throttle.run(form.username, request.clientAddress, check));
         if (login === null || login === undefined) throw new TokenRequestError('ERR_INVALID_GRANT');
         checkLogin(login);
         const granted = grantScopes(form.scopes, declared, login.scopes ?? []);

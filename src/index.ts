@@ -18,7 +18,9 @@ export {
   type Requirement,
   type SecurityRequirement,
   type TokenEndpointOptions,
+  type TokenRequest,
 } from './engine.js';
+export type { LoginThrottleOptions, LoginThrottleSettings, RedisThrottleClient } from './throttle/login-throttle.js';
 export type { Guard } from './guard.js';
 export { apiKey, type ApiKeyLocation, type ApiKeyOptions } from './schemes/api-key.js';
 export { createApiKeyStore, type ApiKeyStore } from './schemes/api-key-store.js';

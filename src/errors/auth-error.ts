@@ -44,7 +44,7 @@ export interface AuthErrorOptions {
   scopes?: readonly string[];
   /** For `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`, `ERR_INVALID_PARAMETER`: the parameter's name. */
   parameter?: string;
-  /** For `ERR_BUSY`, `ERR_HOOK_TIMEOUT` and `ERR_KEYS_UNAVAILABLE`: seconds the client should wait, sent as `Retry-After`. Default 1. */
+  /** For the 503 codes and `ERR_TOO_MANY_ATTEMPTS` (429): seconds the client should wait, sent as `Retry-After`. Default 1. */
   retryAfter?: number;
   /** For `ERR_INVALID_CLIENT`: the client tried HTTP Basic, so the answer carries a `Basic` challenge. */
   basicChallenge?: boolean;
@@ -116,7 +116,7 @@ export class AuthError extends Error {
   readonly scopes: readonly string[] | undefined;
   /** For parameter errors: the parameter's name. */
   readonly parameter: string | undefined;
-  /** Seconds for `Retry-After`, on the 503 codes. */
+  /** Seconds for `Retry-After`, on the 503 codes and 429. */
   readonly retryAfter: number | undefined;
   /** Whether the answer carries a `Basic` challenge (`ERR_INVALID_CLIENT` after HTTP Basic). */
   readonly basicChallenge: boolean;
@@ -141,7 +141,7 @@ export class AuthError extends Error {
     this.claim = options.claim;
     this.scopes = options.scopes;
     this.parameter = options.parameter;
-    this.retryAfter = spec.status === 503 ? (options.retryAfter ?? 1) : undefined;
+    this.retryAfter = spec.status === 503 || spec.status === 429 ? (options.retryAfter ?? 1) : undefined;
     this.basicChallenge = options.basicChallenge ?? false;
     this.challenges = options.challenges ?? BEARER;
     this.expose = this.status < 500;

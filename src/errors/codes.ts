@@ -52,9 +52,10 @@ export interface ErrorSpec {
  * | `ERR_INVALID_SCOPE` | 400 | `invalid_scope` |
  * | `ERR_INVALID_GRANT` | 400 | `invalid_grant` |
  * | `ERR_INVALID_CLIENT` | 401 | `invalid_client` |
+ * | `ERR_TOO_MANY_ATTEMPTS` | 429 | `temporarily_unavailable` |
  * | `ERR_BUSY`, `ERR_KEYS_UNAVAILABLE` | 503 | `temporarily_unavailable` |
  * | `ERR_HOOK_FAILED` | 500 | `server_error` |
- * | `ERR_HOOK_TIMEOUT` | 503 | `temporarily_unavailable` |
+ * | `ERR_HOOK_TIMEOUT`, `ERR_STORE_UNAVAILABLE` | 503 | `temporarily_unavailable` |
  */
 export type AuthErrorCode = ResourceErrorCode | TokenErrorCode;
 
@@ -97,6 +98,7 @@ export type TokenErrorCode =
   | 'ERR_INVALID_SCOPE'
   | 'ERR_INVALID_GRANT'
   | 'ERR_INVALID_CLIENT'
+  | 'ERR_TOO_MANY_ATTEMPTS'
   | SharedErrorCode;
 
 /** Server-side faults, answered alike on either side. */
@@ -104,7 +106,7 @@ export type TokenErrorCode =
  * Codes either endpoint answers with: server-side faults, and a password over the hasher's limit
  * (at the token endpoint, or in an HTTP Basic scheme's `verify`).
  */
-export type SharedErrorCode = 'ERR_PASSWORD_TOO_LONG' | 'ERR_BUSY' | 'ERR_HOOK_FAILED' | 'ERR_HOOK_TIMEOUT';
+export type SharedErrorCode = 'ERR_PASSWORD_TOO_LONG' | 'ERR_BUSY' | 'ERR_HOOK_FAILED' | 'ERR_HOOK_TIMEOUT' | 'ERR_STORE_UNAVAILABLE';
 
 const invalidToken = (description: string): ErrorSpec => ({
   status: 401,
@@ -222,6 +224,16 @@ export const SPECS = {
     description: 'Client authentication failed',
     challenge: 'none',
   },
+  // RFC 6749 has no error for rate limiting. temporarily_unavailable (its §4.1.2.1) says what the
+  // client should do, retry later (Retry-After says when); invalid_request would call a well-formed
+  // request malformed, and invalid_grant would call the credentials wrong, which nobody checked.
+  ERR_TOO_MANY_ATTEMPTS: {
+    status: 429,
+    oauthError: 'temporarily_unavailable',
+    detail: 'Too many login attempts',
+    description: 'Too many failed login attempts, retry later',
+    challenge: 'none',
+  },
   // Either side.
   ERR_BUSY: {
     status: 503,
@@ -242,6 +254,13 @@ export const SPECS = {
     oauthError: 'temporarily_unavailable',
     detail: 'Service temporarily unavailable',
     description: 'A check the server depends on did not answer in time',
+    challenge: 'none',
+  },
+  ERR_STORE_UNAVAILABLE: {
+    status: 503,
+    oauthError: 'temporarily_unavailable',
+    detail: 'Service temporarily unavailable',
+    description: 'A store the server depends on is unavailable',
     challenge: 'none',
   },
 } as const satisfies Record<AuthErrorCode, ErrorSpec>;

@@ -1,0 +1,189 @@
+/**
+ * Login throttling at the token endpoint: at most so many failed logins per username and per client
+ * address within a window, counted by rate-limiter-flexible in this process's memory or in Redis.
+ *
+ * @module
+ */
+import ipaddr from 'ipaddr.js';
+import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
+import RateLimiterRedis from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
+import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
+import { AuthError, TokenRequestError } from '../errors/auth-error.js';
+import { thrownBy } from '../errors/endpoint.js';
+
+/**
+ * What the Redis counters need of a client: node-redis's `eval`, `del` and `isReady` (`createClient()`
+ * from the `redis` package, v4 or later). gatepass does not depend on a Redis client; the app brings
+ * its own, connected.
+ */
+export interface RedisThrottleClient {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  del(key: string): Promise<number>;
+  readonly isReady: boolean;
+}
+
+/** Options of `loginThrottle` (see `createGatepass`). */
+export interface LoginThrottleOptions {
+  /**
+   * Failed logins allowed per username within the window; the next token request for that username
+   * is answered 429 until the window ends. A whole number, at least 1.
+   */
+  maxFailures: number;
+  /** Failed logins allowed per client address within the window. Default: `maxFailures`. */
+  maxFailuresPerAddress?: number;
+  /** The window in whole seconds, from a counter's first failure. Default 900 (15 minutes). */
+  windowSeconds?: number;
+  /**
+   * A connected node-redis client: the counters live in Redis, shared by every instance that uses it.
+   * Default: in this process's memory. While Redis cannot be reached, token requests fail with
+   * `ERR_STORE_UNAVAILABLE` (503, through `onError`), never unthrottled.
+   */
+  redis?: RedisThrottleClient;
+  /** Prefix of the Redis keys. Default `'gatepass:login'`. */
+  keyPrefix?: string;
+}
+
+/** The limits in force, as `auth.loginThrottle` reports them. */
+export interface LoginThrottleSettings {
+  readonly maxFailures: number;
+  readonly maxFailuresPerAddress: number;
+  readonly windowSeconds: number;
+  readonly store: 'memory' | 'redis';
+}
+
+/**
+ * One endpoint's throttle. `run` counts an attempt when it starts (so one address never has more
+ * logins in flight than its limit allows), then settles the count by how `verify` ended: a refusal of
+ * the credentials (`null`, or a 4xx it threw) stays counted; a success clears the username's count and
+ * gives the address its attempt back; a server-side failure (5xx) gives both back.
+ */
+export interface LoginThrottle {
+  readonly settings: LoginThrottleSettings;
+  run<T>(username: string, address: string | undefined, verify: () => Promise<T | null | undefined>): Promise<T | null | undefined>;
+}
+
+/** @internal */
+export const LOGIN_THROTTLE_NAMES = {
+  maxFailures: true,
+  maxFailuresPerAddress: true,
+  windowSeconds: true,
+  redis: true,
+  keyPrefix: true,
+} as const satisfies Record<keyof LoginThrottleOptions, true>;
+
+type Limiter = InstanceType<typeof RateLimiterMemory> | InstanceType<typeof RateLimiterRedis>;
+
+/** The key of an address: an IPv6 address stands for its /64 (one subscriber's network), an IPv4-mapped one for its IPv4 address. */
+export function addressKey(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  return `${(parsed as ipaddr.IPv6).parts.slice(0, 4).map((part) => part.toString(16)).join(':')}::/64`;
+}
+
+/** SHA-256, base64url: keys of a fixed length that hold no username or address in the clear. */
+async function digest(text: string): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function wholeNumber(where: string, name: string, value: unknown, least: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < least) {
+    throw new RangeError(`${where}: ${name} must be a whole number, at least ${least}`);
+  }
+  return value;
+}
+
+/** Builds the throttle from checked options (names already checked by the caller). */
+export function createLoginThrottle(options: LoginThrottleOptions, where: string, timeoutMs: number): LoginThrottle {
+  const maxFailures = wholeNumber(where, 'maxFailures', options.maxFailures, 1);
+  const maxFailuresPerAddress = wholeNumber(where, 'maxFailuresPerAddress', options.maxFailuresPerAddress ?? maxFailures, 1);
+  const windowSeconds = wholeNumber(where, 'windowSeconds', options.windowSeconds ?? 900, 1);
+  const { redis } = options;
+  const keyPrefix = options.keyPrefix ?? 'gatepass:login';
+  if (typeof keyPrefix !== 'string' || keyPrefix === '') throw new TypeError(`${where}: keyPrefix must be a non-empty string`);
+  if (redis !== undefined && (typeof redis?.eval !== 'function' || typeof redis.del !== 'function' || typeof redis.isReady !== 'boolean')) {
+    throw new TypeError(`${where}: redis must be a node-redis client (createClient() from the redis package)`);
+  }
+
+  const limiter = (kind: string, points: number): Limiter => {
+    const settings = { points, duration: windowSeconds, keyPrefix: `${keyPrefix}:${kind}` };
+    // rejectIfRedisNotReady: while the client is reconnecting, fail at once instead of queueing.
+    return redis === undefined
+      ? new RateLimiterMemory(settings)
+      : new RateLimiterRedis({ ...settings, storeClient: redis, useRedisPackage: true, rejectIfRedisNotReady: true });
+  };
+  const byUsername = limiter('user', maxFailures);
+  const byAddress = limiter('address', maxFailuresPerAddress);
+
+  /** A store call within the timeout; a failure or no answer is ERR_STORE_UNAVAILABLE (503), never a pass. */
+  async function store<T>(operation: () => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      if (timeoutMs === Infinity) return await operation();
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the throttle's store did not answer within ${timeoutMs} ms`)), timeoutMs);
+        (timer as { unref?: () => void }).unref?.();
+      });
+      return await Promise.race([operation(), deadline]);
+    } catch (err) {
+      // The limiter rejects with its answer when a key is over the limit: not a failure of the store.
+      if (err instanceof RateLimiterRes) throw err;
+      const unavailable = new AuthError('ERR_STORE_UNAVAILABLE');
+      thrownBy.set(unavailable, err);
+      throw unavailable;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Gives attempts back. Best effort: the answer is decided already, and a failing store must not change it. */
+  async function giveBack(taken: ReadonlyArray<readonly [Limiter, string]>): Promise<void> {
+    await Promise.all(taken.map(([counter, key]) => store(() => counter.reward(key)).catch(() => {})));
+  }
+
+  return {
+    settings: Object.freeze({ maxFailures, maxFailuresPerAddress, windowSeconds, store: redis === undefined ? 'memory' : 'redis' }),
+
+    async run(username, address, verify) {
+      // The address first: a flood from one address stops there, without a counter for each username it tries.
+      const counters: Array<readonly [Limiter, string]> = [];
+      if (address !== undefined) counters.push([byAddress, await digest(addressKey(address))]);
+      counters.push([byUsername, await digest(username)]);
+      const taken: Array<readonly [Limiter, string]> = [];
+      for (const counter of counters) {
+        const [limiter, key] = counter;
+        try {
+          await store(() => limiter.consume(key));
+          taken.push(counter);
+        } catch (err) {
+          if (!(err instanceof RateLimiterRes)) {
+            await giveBack(taken);
+            throw err;
+          }
+          // A refused request counts nowhere: the over-limit count it added goes too.
+          await giveBack([...taken, counter]);
+          throw new TokenRequestError('ERR_TOO_MANY_ATTEMPTS', { retryAfter: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) });
+        }
+      }
+      let result: Awaited<ReturnType<typeof verify>>;
+      try {
+        result = await verify();
+      } catch (err) {
+        // Credentials refused otherwise (a password over the hasher's limit, a refused client) count as
+        // a failure; a fault of the server's (a full hashing queue, a hook that failed) does not.
+        if (!(err instanceof AuthError && err.status < 500)) await giveBack(taken);
+        throw err;
+      }
+      if (result === null || result === undefined) return result;
+      // A success: the username starts afresh; the address only gets this attempt back, so that one
+      // account an attacker holds cannot clear the count of the guesses made from its address.
+      await Promise.all(
+        taken.map(([counter, key]) => store<unknown>(() => (counter === byUsername ? counter.delete(key) : counter.reward(key))).catch(() => {})),
+      );
+      return result;
+    },
+  };
+}
