@@ -10,12 +10,14 @@ import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
 import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { named } from '../src/adapter-kit/names.js';
 import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/node-request.js';
-import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+import type { AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
-export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+export type { AdapterOptions, AuthOptions } from '../src/adapter-kit/options.js';
+/** Options of {@link tokenEndpoint}; `clientAddress` gets the request (default: `req.socket.remoteAddress`). */
+export type EndpointOptions = KitEndpointOptions<[req: Request]>;
 export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 declare global {
@@ -102,11 +104,11 @@ export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, op
  * ```
  */
 export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: EndpointOptions = {}): RequestHandler {
-  const { name, run } = createTokenEndpoint('express', auth, options);
+  const { name, run } = createTokenEndpoint('express', auth, options, (req: Request) => req.socket.remoteAddress);
   return named<RequestHandler>(name, (req, res, next) => {
     if (req.method !== 'POST') return write(res, METHOD_NOT_ALLOWED);
     // A consumed stream means `express.urlencoded()` (or another parser) ran: read what it left.
-    run(formRequest(req, { body: req.body as unknown }), () => bodyUnread(req))
+    run(formRequest(req, { body: req.body as unknown }), () => bodyUnread(req), req)
       .then((outcome) => finish(res, next, outcome))
       .catch(next);
   });

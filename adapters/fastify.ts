@@ -11,12 +11,14 @@ import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
 import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { handlerName, named } from '../src/adapter-kit/names.js';
 import { bodyUnread } from '../src/adapter-kit/node-request.js';
-import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+import type { AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
-export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+export type { AdapterOptions, AuthOptions } from '../src/adapter-kit/options.js';
+/** Options of {@link tokenEndpoint}; `clientAddress` gets the request (default: `request.socket.remoteAddress`). */
+export type EndpointOptions = KitEndpointOptions<[request: FastifyRequest]>;
 export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 declare module 'fastify' {
@@ -130,12 +132,12 @@ export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, op
  * ```
  */
 export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptions = {}): FastifyPluginAsync {
-  const endpoint = createTokenEndpoint('fastify', auth, options);
+  const endpoint = createTokenEndpoint('fastify', auth, options, (request: FastifyRequest) => request.socket.remoteAddress);
   const handler = named(endpoint.name, async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const { 'content-type': contentType, 'content-length': contentLength, authorization } = request.headers;
     // request.body is the stream this context's parser passed on, unread.
     const body = request.body as BodyInput | undefined;
-    return finish(reply, await endpoint.run({ body, contentType, contentLength, authorization }, () => bodyUnread(request.raw)));
+    return finish(reply, await endpoint.run({ body, contentType, contentLength, authorization }, () => bodyUnread(request.raw), request));
   });
   return named(handlerName('tokenEndpoint', 'Plugin'), async (fastify: FastifyInstance) => {
     fastify.removeAllContentTypeParsers();

@@ -10,13 +10,19 @@ import { AuthError, type CredentialSources, type Gatepass, type Principal } from
 import { createGuard, type Admitted, type GuardKind } from '../src/adapter-kit/guard.js';
 import { INTERNAL_ERROR, METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { handlerName, named } from '../src/adapter-kit/names.js';
-import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+import type { AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 import { streamStillUnread } from '../src/adapter-kit/unread-body.js';
 
-export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+export type { AdapterOptions, AuthOptions } from '../src/adapter-kit/options.js';
+/**
+ * Options of {@link tokenEndpoint}. `clientAddress` gets the request and whatever the caller passes
+ * after it (Deno's `info`, Bun's `server`, Hono's context). A `Request` carries no address, so there
+ * is no default: with `loginThrottle` on, `tokenEndpoint` refuses to start without `clientAddress`.
+ */
+export type EndpointOptions<Context extends unknown[] = unknown[]> = KitEndpointOptions<[request: Request, ...context: Context]>;
 export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 /** A fetch handler that also gets the authenticated principal; `rest` is whatever the caller passes on. */
@@ -120,9 +126,10 @@ export function optionalAuth<User>(auth: Gatepass<User>, options: AuthOptions<Us
 
 /**
  * The token endpoint as a fetch handler. `POST` bodies stream into the core under its limits; other
- * methods get 405 with `Allow: POST`.
+ * methods get 405 with `Allow: POST`. Arguments after the request are handed to `clientAddress`.
  *
- * @throws `TypeError` at once for bad options.
+ * @throws `TypeError` at once for bad options, and when the engine throttles logins and no
+ * `clientAddress` is given.
  *
  * @example
  * ```ts
@@ -132,15 +139,18 @@ export function optionalAuth<User>(auth: Gatepass<User>, options: AuthOptions<Us
  * app.all('/token', (c) => token(c.req.raw)); // Hono
  * ```
  */
-export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptions = {}): (request: Request) => Promise<Response> {
+export function tokenEndpoint<User, Context extends unknown[] = unknown[]>(
+  auth: Gatepass<User>,
+  options: EndpointOptions<Context> = {},
+): (request: Request, ...context: Context) => Promise<Response> {
   const { name, run } = createTokenEndpoint('fetch', auth, options);
-  return named(name, async (request: Request): Promise<Response> => {
+  return named(name, async (request: Request, ...context: Context): Promise<Response> => {
     if (request.method !== 'POST') return respond(METHOD_NOT_ALLOWED);
     const header = (field: string): string | null => request.headers.get(field);
     const { body, unread } = watchedBody(request);
     const form = { contentType: header('content-type'), contentLength: header('content-length'), authorization: header('authorization') };
     // The token answer comes once the core read the body to its end; a refusal may leave it unread.
-    return finish(await run({ ...form, body }, unread));
+    return finish(await run({ ...form, body }, unread, request, ...context));
   });
 }
 

@@ -13,12 +13,12 @@ import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
 import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { named } from '../src/adapter-kit/names.js';
 import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/node-request.js';
-import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+import type { AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
-export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+export type { AdapterOptions, AuthOptions } from '../src/adapter-kit/options.js';
 export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 declare module 'koa' {
@@ -31,6 +31,9 @@ declare module 'koa' {
 }
 
 type Context = ParameterizedContext;
+
+/** Options of {@link tokenEndpoint}; `clientAddress` gets the context (default: `ctx.req.socket.remoteAddress`). */
+export type EndpointOptions = KitEndpointOptions<[ctx: Context]>;
 
 /** Writes an answer, unless another middleware (a request timeout, a proxy) already answered. */
 function write(ctx: Context, { status, headers, body }: HttpAnswer): void {
@@ -105,11 +108,11 @@ export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, op
  * ```
  */
 export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: EndpointOptions = {}): Middleware {
-  const { name, run } = createTokenEndpoint('koa', auth, options);
+  const { name, run } = createTokenEndpoint('koa', auth, options, (ctx: Context) => ctx.req.socket.remoteAddress);
   return named<Middleware>(name, async (ctx) => {
     if (ctx.method !== 'POST') return write(ctx, METHOD_NOT_ALLOWED);
     // A consumed stream means `@koa/bodyparser` (or another parser) ran: read what it left.
-    finish(ctx, await run(formRequest(ctx.req, ctx.request as { body?: unknown; rawBody?: unknown }), () => bodyUnread(ctx.req)));
+    finish(ctx, await run(formRequest(ctx.req, ctx.request as { body?: unknown; rawBody?: unknown }), () => bodyUnread(ctx.req), ctx));
   });
 }
 

@@ -13,8 +13,20 @@ export interface AdapterOptions {
  */
 export interface AuthOptions<User = unknown> extends Requirement<User>, AdapterOptions {}
 
-/** Options of `tokenEndpoint`. */
-export interface EndpointOptions extends TokenEndpointOptions, AdapterOptions {}
+/**
+ * Options of `tokenEndpoint`. `Args` are what the adapter's handler is called with (Express's `req`,
+ * Koa's `ctx`, Fastify's `request`, the fetch handler's `request` and whatever follows it).
+ */
+export interface EndpointOptions<Args extends unknown[] = never[]> extends TokenEndpointOptions, AdapterOptions {
+  /**
+   * The client's address, for `loginThrottle`'s per-address limit; asked only when logins are
+   * throttled. The Node adapters default to the socket's address (`req.socket.remoteAddress`); behind
+   * a proxy, derive it from the header your proxy sets, never trusting a client's own. The fetch
+   * adapter has no default: with `loginThrottle` on, `tokenEndpoint` refuses to start without one.
+   * `undefined` limits that request by its username only; an exception goes to the framework.
+   */
+  clientAddress?: ((...args: Args) => string | undefined) | undefined;
+}
 
 /** Each option's check, and what it says the allowed values are. */
 const CHECKS: Readonly<Record<string, readonly [(value: unknown) => boolean, string]>> = {
@@ -24,6 +36,7 @@ const CHECKS: Readonly<Record<string, readonly [(value: unknown) => boolean, str
   active: [(v) => typeof v === 'boolean', 'true or false'],
   forwardErrors: [(v) => typeof v === 'boolean', 'true or false'],
   grantType: [(v) => v === 'lenient' || v === 'strict', "'lenient' or 'strict'"],
+  clientAddress: [(v) => typeof v === 'function', 'a function that returns the client address'],
 };
 
 /** Throws at start-up on a missing engine or a mistyped option (`scope` for `scopes` would unguard a route). */
@@ -59,12 +72,12 @@ export function guardSettings<User>(
 }
 
 /** A token endpoint's settings, checked once at start-up. */
-export function endpointSettings(
+export function endpointSettings<Args extends unknown[]>(
   where: string,
   auth: Gatepass<unknown>,
-  options: EndpointOptions,
-): { endpoint: TokenEndpointOptions; forwardErrors: boolean } {
-  check(where, auth, options, ['grantType', 'forwardErrors']);
+  options: EndpointOptions<Args>,
+): { endpoint: TokenEndpointOptions; forwardErrors: boolean; clientAddress: ((...args: Args) => string | undefined) | undefined } {
+  check(where, auth, options, ['grantType', 'forwardErrors', 'clientAddress']);
   const endpoint: TokenEndpointOptions = options.grantType === undefined ? {} : { grantType: options.grantType };
-  return { endpoint, forwardErrors: options.forwardErrors === true };
+  return { endpoint, forwardErrors: options.forwardErrors === true, clientAddress: options.clientAddress };
 }

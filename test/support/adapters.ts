@@ -2,7 +2,8 @@
 // checks that the two lists are the same), each the factory of a small app that serves the same routes
 // with whatever engine a test builds, on its own node:http server on 127.0.0.1:0. Nothing is mocked: real
 // Express 5, Koa 3, Fastify 5, and the fetch adapter on node:http through @hono/node-server, each left
-// with its framework defaults. `describe.each(adapters)` runs one test body against every app, as h3's
+// with its framework defaults. The client's address (for loginThrottle) is the socket's on every app:
+// the Node adapters' default, and on the fetch app what @hono/node-server passes after the request. `describe.each(adapters)` runs one test body against every app, as h3's
 // describeMatrix does; ADAPTER_NAMES is the list for suites that start each adapter's example app.
 //
 //   /token         tokenEndpoint(engine), for every method (405 for any but POST)
@@ -12,7 +13,7 @@
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
+import { getRequestListener, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import Router from '@koa/router';
 import express from 'express';
 import Fastify from 'fastify';
@@ -134,16 +135,16 @@ const startFastify: StartApp = async (anyEngine, options = {}) => {
 
 const startFetch: StartApp = async (engine, options = {}) => {
   const { requireAuth, tokenEndpoint, jwksEndpoint, authErrorHandler } = fetchAdapter;
-  const routes: Record<string, (request: Request) => Promise<Response>> = {
-    '/token': tokenEndpoint(engine),
+  const routes: Record<string, (request: Request, env: HttpBindings) => Promise<Response>> = {
+    '/token': tokenEndpoint(engine, { clientAddress: (_request, env: HttpBindings) => env.incoming.socket.remoteAddress }),
     '/jwks': jwksEndpoint(engine),
     '/me': requireAuth(engine)(async (_request, principal) => Response.json(shown(principal))),
     '/scoped': requireAuth(engine, { scopes: [...(options.scopes ?? ['me'])] })(async (_request, principal) => Response.json(shown(principal))),
     '/health': async () => Response.json(HEALTH),
   };
-  const router = async (request: Request): Promise<Response> => {
+  const router = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
     const route = routes[new URL(request.url).pathname];
-    return route === undefined ? Response.json({ detail: 'Not Found' }, { status: 404 }) : route(request);
+    return route === undefined ? Response.json({ detail: 'Not Found' }, { status: 404 }) : route(request, env as HttpBindings);
   };
   const server = createServer(getRequestListener(router, { errorHandler: authErrorHandler, overrideGlobalObjects: false }));
   return listening(server, 'fetch');
