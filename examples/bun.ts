@@ -7,13 +7,14 @@ import { address, announce, stopOnSignal } from './tutorial.js';
 // The little of Bun's API this file uses (bun-types has the whole of it).
 declare const Bun: {
   serve(options: {
-    fetch: (request: Request) => Response | Promise<Response>;
+    fetch: (request: Request, server: unknown) => Response | Promise<Response>;
     port: number;
     hostname: string;
   }): { readonly port: number; stop(closeActiveConnections?: boolean): Promise<void> };
 };
 
-const server = Bun.serve({ fetch: (request) => app.fetch(request), port: address.port, hostname: address.host });
+// The server goes to Hono as c.env: the token endpoint asks it for the client's address (requestIP).
+const server = Bun.serve({ fetch: (request, bunServer) => app.fetch(request, bunServer), port: address.port, hostname: address.host });
 announce(server.port);
 // true: drop open keep-alive connections too, so the process exits at once.
 stopOnSignal(() => server.stop(true));

@@ -11,12 +11,13 @@ import { address, announce, stopOnSignal } from './tutorial.js';
 declare const Deno: {
   serve(
     options: { port: number; hostname: string; onListen: (addr: { port: number }) => void },
-    handler: (request: Request) => Response | Promise<Response>,
+    handler: (request: Request, info: unknown) => Response | Promise<Response>,
   ): { shutdown(): Promise<void> };
 };
 
-// onListen replaces Deno's own "Listening on" line with the one line every example app prints.
-const server = Deno.serve({ port: address.port, hostname: address.host, onListen: ({ port }) => announce(port) }, (request) =>
-  app.fetch(request),
+// onListen replaces Deno's own "Listening on" line with the one line every example app prints. The
+// connection info goes to Hono as c.env: the token endpoint reads the client's address from it.
+const server = Deno.serve({ port: address.port, hostname: address.host, onListen: ({ port }) => announce(port) }, (request, info) =>
+  app.fetch(request, info),
 );
 stopOnSignal(() => server.shutdown());

@@ -35,16 +35,32 @@ const status = anyUser((_request, _principal, c: Context) => c.json({ status: 'o
 // FastAPI's other schemes: an API key or a bearer token with scope items; HTTP Basic.
 const machineItems = requireAuth(auth, guards.machineItems)((_request, { user }, c: Context) => c.json(itemsOf(user)));
 const basicMe = requireAuth(auth, guards.basicUser)((_request, { user }, c: Context) => c.json(publicUser(user)));
+/**
+ * The client's address, for the login throttle (GATEPASS_LOGIN_LIMIT): a Request carries none, so it
+ * comes from what the runtime handed Hono as `c.env`: @hono/node-server's socket, Bun's server, Deno's
+ * connection info. Elsewhere it is undefined, and logins are limited per username only.
+ */
+function clientAddress(request: Request, c: Context): string | undefined {
+  const env = c.env as
+    | {
+        incoming?: { socket?: { remoteAddress?: string } };
+        requestIP?: (request: Request) => { address: string } | null;
+        remoteAddr?: { hostname?: string };
+      }
+    | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? env?.requestIP?.(request)?.address ?? env?.remoteAddr?.hostname;
+}
+
 // Answers POST; other methods get 405 with Allow: POST.
-const token = tokenEndpoint(auth);
-const strictToken = tokenEndpoint(auth, { grantType: 'strict' });
+const token = tokenEndpoint(auth, { clientAddress });
+const strictToken = tokenEndpoint(auth, { grantType: 'strict', clientAddress });
 // The public keys, for services that verify this one's tokens.
 const jwks = jwksEndpoint(auth);
 
 // strict: false ignores a trailing slash: `/users/me` and `/users/me/` both reach the `/users/me` route.
 export const app = new Hono({ strict: false });
-app.all('/token', (c) => token(c.req.raw));
-app.all('/token/strict', (c) => strictToken(c.req.raw));
+app.all('/token', (c) => token(c.req.raw, c));
+app.all('/token/strict', (c) => strictToken(c.req.raw, c));
 app.get('/.well-known/jwks.json', (c) => jwks(c.req.raw));
 app.get('/users/me', (c) => me(c.req.raw, c));
 app.get('/users/me/items', (c) => myItems(c.req.raw, c));

@@ -5,7 +5,17 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { apiKey, createApiKeyStore, createGatepass, httpBasic, type Gatepass, type Requirement, type TokenAlgorithm, type TokenOptions } from 'gatepass';
+import {
+  apiKey,
+  createApiKeyStore,
+  createGatepass,
+  httpBasic,
+  type Gatepass,
+  type LoginThrottleOptions,
+  type Requirement,
+  type TokenAlgorithm,
+  type TokenOptions,
+} from 'gatepass';
 import { generateKeyPair } from 'jose';
 import { createPasswordHasher } from 'gatepass/password';
 
@@ -89,6 +99,36 @@ async function tokenOptions(): Promise<TokenOptions> {
 
 const passwords = createPasswordHasher();
 
+/**
+ * GATEPASS_REDIS_URL: the Redis the app's shared state lives in (the contract's "Scale-out"). While it
+ * is unreachable the client fails commands at once (the requests that need it answer 503) and
+ * reconnects by itself; the outage is logged once. Loaded only when set, so the fetch tutorial runs
+ * without node-redis where it has no TCP sockets.
+ */
+async function connectRedis(url: string | undefined) {
+  if (!url) return undefined;
+  const { createClient } = await import('redis');
+  const client = createClient({ url, disableOfflineQueue: true });
+  let down = false;
+  client.on('error', (err: Error) => {
+    if (!down) console.error(`Redis at ${url} is unreachable: ${err.message}`);
+    down = true;
+  });
+  client.on('ready', () => (down = false));
+  return client.connect();
+}
+export const redis = await connectRedis(process.env.GATEPASS_REDIS_URL);
+
+/**
+ * GATEPASS_LOGIN_LIMIT=N (the contract's "Throttling"): at most N failed logins per username and per
+ * client address in 15 minutes, counted in Redis when GATEPASS_REDIS_URL is set. Unset: no throttling.
+ */
+function loginThrottle(): { loginThrottle?: LoginThrottleOptions } {
+  const limit = process.env.GATEPASS_LOGIN_LIMIT;
+  if (!limit) return {};
+  return { loginThrottle: { maxFailures: Number(limit), windowSeconds: 15 * 60, ...(redis === undefined ? {} : { redis }) } };
+}
+
 export const auth: Gatepass<User> = createGatepass<User>({
   ...(await tokenOptions()),
   expiresIn: 30 * 60,
@@ -101,6 +141,7 @@ export const auth: Gatepass<User> = createGatepass<User>({
   },
   resolveUser: (claims) => users.get(claims.sub),
   isActive: (user) => !user.disabled,
+  ...loginThrottle(),
 });
 
 // FastAPI's other schemes (the contract's "More schemes"). One machine client holds an API key; the

@@ -6,7 +6,6 @@
 // in the hashing queue, so a full queue no longer turns another user's login into a 503; the counters live
 // in memory or in a real redis-server, shared by two instances, and a Redis that is down fails the token
 // request closed (503 through onError) until it is back.
-import { request as httpRequest } from 'node:http';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenRequestError, createGatepass, type AuthError, type LoginThrottleOptions } from '../../src/index.js';
@@ -14,6 +13,7 @@ import { createPasswordHasher } from '../../src/password.js';
 import { addressKey } from '../../src/throttle/login-throttle.js';
 import { adapters, serve, type App } from '../support/adapters.js';
 import { INVALID_GRANT, tokenError } from '../support/answers.js';
+import { loginFrom, type Answer } from '../support/from-address.js';
 import { Barrier, CHEAP, PASSWORD, WRONG_PASSWORD, securityEngine } from '../support/engine.js';
 import { redisServerVersion, startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { rejection } from '../support/rejection.js';
@@ -21,36 +21,8 @@ import { rejection } from '../support/rejection.js';
 const TOO_MANY = tokenError('temporarily_unavailable', 'Too many failed login attempts, retry later', 'Too many login attempts');
 const UNAVAILABLE = tokenError('temporarily_unavailable', 'A store the server depends on is unavailable', 'Service temporarily unavailable');
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
-
-/** POSTs a login to the app's /token from the loopback address `from`, on a connection of its own. */
-function login(app: App, from: string, username: string, password: string): Promise<Answer> {
-  const body = new URLSearchParams({ username, password }).toString();
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port: app.port,
-        localAddress: from,
-        agent: false,
-        method: 'POST',
-        path: '/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) as unknown }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** A login to the app's /token from the loopback address `from`. */
+const login = (app: App, from: string, username: string, password: string): Promise<Answer> => loginFrom(app.port, from, username, password);
 
 /** The exact 429: the RFC 6749 body, no-store, and a Retry-After within the window. */
 function expectTooMany(answer: Answer, windowSeconds: number): number {
