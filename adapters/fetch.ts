@@ -22,7 +22,13 @@ export type { AdapterOptions, AuthOptions } from '../src/adapter-kit/options.js'
  * after it (Deno's `info`, Bun's `server`, Hono's context). A `Request` carries no address, so there
  * is no default: with `loginThrottle` on, `tokenEndpoint` refuses to start without `clientAddress`.
  */
-export type EndpointOptions<Context extends unknown[] = unknown[]> = KitEndpointOptions<[request: Request, ...context: Context]>;
+export interface EndpointOptions<Context extends unknown[] = unknown[]> extends Omit<KitEndpointOptions, 'clientAddress'> {
+  /**
+   * The client's address for `loginThrottle`, from the request and what the caller passes after it:
+   * `undefined` limits that request by its username only. Asked only when logins are throttled.
+   */
+  clientAddress?: ((request: Request, ...context: Context) => string | undefined) | undefined;
+}
 export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 /** A fetch handler that also gets the authenticated principal; `rest` is whatever the caller passes on. */
@@ -143,7 +149,7 @@ export function tokenEndpoint<User, Context extends unknown[] = unknown[]>(
   auth: Gatepass<User>,
   options: EndpointOptions<Context> = {},
 ): (request: Request, ...context: Context) => Promise<Response> {
-  const { name, run } = createTokenEndpoint('fetch', auth, options);
+  const { name, run } = createTokenEndpoint<[request: Request, ...context: Context]>('fetch', auth, options);
   return named(name, async (request: Request, ...context: Context): Promise<Response> => {
     if (request.method !== 'POST') return respond(METHOD_NOT_ALLOWED);
     const header = (field: string): string | null => request.headers.get(field);
