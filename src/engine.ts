@@ -200,6 +200,14 @@ export interface Gatepass<User> {
    * @throws {@link TokenRequestError}
    */
   issueToken(request: PasswordFormRequest, options?: TokenEndpointOptions): Promise<TokenResponse>;
+  /**
+   * Logs out: the request's bearer token is checked as on any protected route (an inactive user may
+   * log out too), then revoked until it expires, in the `revocations` store. Every adapter's
+   * `logoutEndpoint` answers it with 204.
+   *
+   * @throws {@link BearerError}: 401 for a missing or bad token, 503 when the store is unavailable.
+   */
+  logout(request: CredentialSources): Promise<void>;
   /** The token issuer and verifier, for minting tokens outside the token endpoint. */
   readonly tokens: Tokens;
   /** The signing and verification keys (`auth.tokens.keys`), for rotation at run time. */
@@ -318,6 +326,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
   // Guards built for requirement objects passed to authenticate(), so each is checked once.
   const compiled = new WeakMap<Requirement<User>, Guard<User>>();
   const defaultGuard = guard({});
+  const logoutGuard = guard({ active: false }, 'auth.logout');
 
   function guard(requirement: Requirement<User>, where = 'auth.guard'): Guard<User> {
     const schemes = requirement.schemes ?? [bearer];
@@ -377,6 +386,15 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
 
     authenticateOptional(request, requirement) {
       return guardFor(requirement).check(request, true);
+    },
+
+    async logout(request) {
+      await logoutGuard.check(request, false);
+      try {
+        await tokens.revoke(findBearerToken(request, tokenLocations)!);
+      } catch (err) {
+        throw answer(err, BearerError);
+      }
     },
 
     async issueToken(request, endpoint = {}) {
