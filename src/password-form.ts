@@ -1,13 +1,14 @@
 /**
  * The token endpoint's request: an OAuth 2.0 password grant (RFC 6749 §4.3.2) sent as
- * `application/x-www-form-urlencoded` or `multipart/form-data`, read with busboy under byte, field
- * and size limits that hold while the body streams in.
+ * `application/x-www-form-urlencoded` or `multipart/form-data`, read by ./form-reader.ts under byte,
+ * field and size limits that hold while the body streams in.
  *
  * @module
  */
-import busboy from 'busboy';
 import { TokenRequestError } from './errors/auth-error.js';
 import type { TokenErrorCode } from './errors/codes.js';
+import { MAX_NAME_BYTES, createFormParser } from './form-reader.js';
+import { hookFailure } from './lib/hooks.js';
 import { parseScope } from './scopes.js';
 
 /** A request body: bytes, text, a Node stream (any async iterable of bytes) or a web `ReadableStream`. */
@@ -85,8 +86,6 @@ export interface PasswordFormRequest {
 
 const utf8 = new TextEncoder();
 const DEFAULT_LIMITS: Required<FormLimits> = { maxBodyBytes: 64 * 1024, maxFields: 16, maxFieldBytes: 8 * 1024, bodyTimeout: 10_000 };
-// busboy's default for field names.
-const MAX_NAME_BYTES = 100;
 const PARAMETERS = ['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret'] as const;
 type Parameter = (typeof PARAMETERS)[number];
 const isParameter = (name: string): name is Parameter => (PARAMETERS as readonly string[]).includes(name);
@@ -145,7 +144,7 @@ function fail(code: TokenErrorCode, parameter?: string): never {
 /**
  * Entries of a body a framework already decoded, under the same limits: the decoded bytes of names
  * and values count against `maxBodyBytes` (a chunked body announced no length), and names are capped
- * as busboy caps them. A parameter gatepass reads must be a string, or strings when repeated: an
+ * as a urlencoded body's are. A parameter gatepass reads must be a string, or strings when repeated: an
  * extended parser turns `username[]=johndoe` into an array and `username[a]=b` into an object, which
  * are refused rather than coerced. Unknown parameters may have any shape; they only count.
  */
@@ -184,92 +183,52 @@ function count(name: string, value: unknown, size: { bytes: number; fields: numb
   if (size.fields > limits.maxFields) fail('ERR_FORM_LIMIT');
 }
 
-/** Streams the body through busboy; settles on the first limit crossed without reading further. */
-function readForm(body: BodyInput, contentType: string, limits: Required<FormLimits>): Promise<Array<[string, string]>> {
-  return new Promise((resolve, reject) => {
-    const entries: Array<[string, string]> = [];
-    let settled = false;
-    const stop = (code: TokenErrorCode, cause?: unknown): void => {
-      if (settled) return;
-      settled = true;
-      reject(new TokenRequestError(code, cause === undefined ? {} : { cause }));
-    };
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({
-        headers: { 'content-type': contentType },
-        limits: {
-          fieldNameSize: MAX_NAME_BYTES,
-          // Unknown parameters may be as long as the body allows; known ones are checked below.
-          fieldSize: limits.maxBodyBytes,
-          fields: limits.maxFields,
-          parts: limits.maxFields,
-          files: 0,
-        },
-        defParamCharset: 'utf8',
-      });
-    } catch (cause) {
-      // A multipart type without a usable boundary.
-      stop('ERR_FORM_MALFORMED', cause);
-      return;
-    }
-    parser.on('field', (name, value, info) => {
-      if (info.nameTruncated || info.valueTruncated) stop('ERR_FORM_LIMIT');
-      else if (!isParameter(name)) return;
-      else if (bytesOver(value, limits.maxFieldBytes)) stop('ERR_FORM_LIMIT');
-      else entries.push([name, value]);
-    });
-    parser.on('file', (_name, stream) => {
-      stream.resume();
-      stop('ERR_FORM_FILE');
-    });
-    parser.on('filesLimit', () => stop('ERR_FORM_FILE'));
-    parser.on('fieldsLimit', () => stop('ERR_FORM_LIMIT'));
-    parser.on('partsLimit', () => stop('ERR_FORM_LIMIT'));
-    parser.on('error', (cause: unknown) => stop('ERR_FORM_MALFORMED', cause));
-    parser.on('close', () => {
-      if (settled) return;
-      settled = true;
-      resolve(entries);
-    });
-    const chunks = chunksOf(body);
-    const timer = setTimeout(() => {
-      stop('ERR_BODY_TIMEOUT');
-      void chunks.stop();
-    }, limits.bodyTimeout);
-    (timer as { unref?: () => void }).unref?.();
-    pump(chunks, parser, limits.maxBodyBytes, () => settled)
-      .then(
-        (outcome) => {
-          if (outcome === 'too-large') stop('ERR_BODY_TOO_LARGE');
-          else if (!settled) parser.end();
-        },
-        (cause: unknown) => stop('ERR_FORM_MALFORMED', cause),
-      )
-      .finally(() => clearTimeout(timer));
+/**
+ * Streams the body through the form reader; settles on the first limit crossed without reading
+ * further. What the client sent (its bytes, a broken or aborted body) is a 4xx; an exception of the
+ * reader's own is the server's fault, `ERR_HOOK_FAILED` (500) for `onError`.
+ */
+async function readForm(body: BodyInput, contentType: string, limits: Required<FormLimits>): Promise<Array<[string, string]>> {
+  const entries: Array<[string, string]> = [];
+  const parser = createFormParser(contentType, limits.maxFields, (name, value, nameTooLong) => {
+    if (nameTooLong) fail('ERR_FORM_LIMIT');
+    if (name === undefined || !isParameter(name)) return;
+    if (bytesOver(value, limits.maxFieldBytes)) fail('ERR_FORM_LIMIT');
+    entries.push([name, value]);
   });
-}
-
-/** Writes the body into the parser with backpressure, counting bytes; stops pulling once `done()`. */
-async function pump(
-  chunks: Chunks,
-  parser: busboy.Busboy,
-  maxBytes: number,
-  done: () => boolean,
-): Promise<'ended' | 'too-large' | 'stopped'> {
+  const chunks = chunksOf(body);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TokenRequestError('ERR_BODY_TIMEOUT')), limits.bodyTimeout);
+    (timer as { unref?: () => void }).unref?.();
+  });
+  deadline.catch(() => {});
   let total = 0;
   try {
     for (;;) {
-      const next = await chunks.next();
-      if (next.done) return 'ended';
-      if (done()) return 'stopped';
-      total += next.value.byteLength;
-      if (total > maxBytes) return 'too-large';
-      if (!parser.write(next.value)) await new Promise((resume) => parser.once('drain', resume));
-      if (done()) return 'stopped';
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await Promise.race([chunks.next(), deadline]);
+      } catch (cause) {
+        if (cause instanceof TokenRequestError) throw cause;
+        // The body broke off or its stream failed: the request is incomplete.
+        throw new TokenRequestError('ERR_FORM_MALFORMED', { cause });
+      }
+      if (next.done) break;
+      const chunk: unknown = next.value;
+      if (!(chunk instanceof Uint8Array)) throw new TypeError('gatepass: a request body must yield bytes (Uint8Array)');
+      total += chunk.byteLength;
+      if (total > limits.maxBodyBytes) fail('ERR_BODY_TOO_LARGE');
+      parser.write(chunk);
     }
+    parser.end();
+    return entries;
+  } catch (err) {
+    if (err instanceof TokenRequestError) throw err;
+    throw hookFailure(err);
   } finally {
-    await chunks.stop();
+    clearTimeout(timer);
+    void chunks.stop().catch(() => {});
   }
 }
 

@@ -83,7 +83,7 @@ describe('the core stays pure', () => {
     const external = new Set(files.flatMap(importsOf).filter((s) => !s.startsWith('.')));
     // node:fs, node:readline and node:util are the CLI's (src/cli.ts, src/cli/), outside the root entry's
     // graph; so is yaml, which the CLI loads with import() for --format yaml only.
-    expect([...external].sort()).toEqual(['@node-rs/argon2', 'busboy', 'jose', 'node:fs', 'node:os', 'node:readline', 'node:util']);
+    expect([...external].sort()).toEqual(['@node-rs/argon2', 'jose', 'node:fs', 'node:os', 'node:readline', 'node:util']);
   });
 
   it('keeps node:* and native code out of the root entry\'s import graph', () => {
@@ -98,11 +98,11 @@ describe('the core stays pure', () => {
       }
     };
     visit(join(root, 'src', 'index.ts'));
-    expect([...external].sort()).toEqual(['busboy', 'jose']);
+    expect([...external].sort()).toEqual(['jose']);
     expect([...seen].map((f) => f.slice(root.length + 1))).not.toContain('src/password.ts');
   });
 
-  it('builds a root entry whose module graph reaches only busboy and jose', () => {
+  it('builds a root entry whose module graph reaches only jose', () => {
     const external = new Set<string>();
     const seen = new Set<string>();
     const visit = (file: string) => {
@@ -115,7 +115,7 @@ describe('the core stays pure', () => {
       }
     };
     visit('index.js');
-    expect([...external].sort()).toEqual(['busboy', 'jose']);
+    expect([...external].sort()).toEqual(['jose']);
     expect(seen.size).toBeGreaterThan(1);
   });
 });
@@ -166,7 +166,7 @@ describe('the built files', () => {
     // The frameworks are the app's, as optional peers.
     const needed = [...loaded].filter((name) => !Object.hasOwn(pkg.peerDependencies, name));
     expect(Object.keys(pkg.dependencies).sort()).toEqual(needed.sort());
-    expect(needed.sort()).toEqual(['@node-rs/argon2', 'busboy', 'fastify-plugin', 'jose']);
+    expect(needed.sort()).toEqual(['@node-rs/argon2', 'fastify-plugin', 'jose']);
   });
 
   it('give the CLI nothing of its own to install: it loads the entries, node: built-ins, and optional peers on demand', () => {
