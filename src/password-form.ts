@@ -105,6 +105,8 @@ const bytesOver = (text: string, max: number): boolean => text.length * 3 > max 
  * `ERR_FORM_MALFORMED`, `ERR_FORM_LIMIT`, `ERR_FORM_FILE`, `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`,
  * `ERR_INVALID_PARAMETER` (username),
  * `ERR_UNSUPPORTED_GRANT_TYPE`, `ERR_INVALID_SCOPE`, `ERR_INVALID_CLIENT` (malformed Basic credentials).
+ * A failure that is not the client's (a body that yields no bytes, a fault in the reader) is
+ * `ERR_HOOK_FAILED` (500), which the engine reports to `onError`.
  *
  * @example
  * ```ts
