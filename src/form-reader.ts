@@ -19,6 +19,9 @@ import { TokenRequestError } from './errors/auth-error.js';
  */
 export type FieldSink = (name: string | undefined, value: string, nameTooLong: boolean) => void;
 
+/** Whether a field's value is needed: the value of any other is neither kept nor decoded (the sink gets ''). */
+export type Wanted = (name: string | undefined) => boolean;
+
 /** A form parser: bytes in, fields out through its sink; `end()` once the body ended. */
 export interface FormParser {
   write(chunk: Uint8Array): void;
@@ -64,7 +67,8 @@ interface Decoder {
 const decoders = new Map<string, Decoder>();
 /** A decoder for a charset label, UTF-8 for none or one the runtime does not know. */
 function decoderFor(charset: string | undefined): Decoder {
-  const label = (charset ?? 'utf-8').toLowerCase();
+  let label = (charset ?? 'utf-8').toLowerCase();
+  if (label === 'utf8') label = 'utf-8';
   let decoder = decoders.get(label);
   if (decoder === undefined) {
     try {
@@ -75,6 +79,17 @@ function decoderFor(charset: string | undefined): Decoder {
     if (decoders.size < 32) decoders.set(label, decoder);
   }
   return decoder;
+}
+const UTF8 = decoderFor('utf-8');
+/** Text of bytes; plain ASCII in UTF-8 (a login's usual form) without a decoder call. */
+function text(decoder: Decoder, bytes: Uint8Array): string {
+  if (bytes.length === 0) return '';
+  if (decoder === UTF8 && bytes.length <= 1024) {
+    let ascii = true;
+    for (let i = 0; i < bytes.length && ascii; i++) ascii = (bytes[i] as number) < 0x80;
+    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  }
+  return decoder.decode(bytes);
 }
 const latin1Bytes = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 /** A growable byte buffer. */
@@ -93,6 +108,9 @@ class Bytes {
   }
   view(): Uint8Array {
     return this.data.subarray(0, this.length);
+  }
+  clear(): void {
+    this.length = 0;
   }
   private grow(needed: number): void {
     const next = new Uint8Array(Math.max(needed, this.data.length * 2));
@@ -218,6 +236,8 @@ function parseDisposition(text: string): MediaType | undefined {
     i === text.length
       ? (Object.create(null) as Record<string, string>)
       : parseParams(text, i, (value, charset) => {
+          // Plain ASCII reads the same in UTF-8.
+          if (charset === undefined && !/[^\x00-\x7f]/.test(value)) return value;
           try {
             return decoderFor(charset ?? 'utf-8').decode(latin1Bytes(value));
           } catch {
@@ -232,13 +252,13 @@ function parseDisposition(text: string): MediaType | undefined {
  * A parser for a token request's content type, which the caller checked is a form type. A header
  * that does not parse, or multipart without a boundary, is `ERR_FORM_MALFORMED`.
  */
-export function createFormParser(contentType: string, maxFields: number, sink: FieldSink): FormParser {
+export function createFormParser(contentType: string, maxFields: number, sink: FieldSink, wanted: Wanted = () => true): FormParser {
   const media = parseMediaType(contentType) ?? malformed();
   if (media.type === 'multipart/form-data') {
     const boundary = media.params.boundary ?? malformed();
-    return new MultipartParser(boundary, maxFields, sink);
+    return new MultipartParser(boundary, maxFields, sink, wanted);
   }
-  return new UrlencodedParser(decoderFor(media.params.charset), maxFields, sink);
+  return new UrlencodedParser(decoderFor(media.params.charset), maxFields, sink, wanted);
 }
 
 const HEX_NONE = -2;
@@ -247,8 +267,10 @@ const HEX_FIRST = -1;
 /** `application/x-www-form-urlencoded`, a byte at a time. */
 class UrlencodedParser implements FormParser {
   private inKey = true;
-  private key = new Bytes();
-  private value = new Bytes();
+  private readonly key = new Bytes();
+  private readonly value = new Bytes();
+  // Whether the value is kept: the name is known once its '=' came.
+  private keep = true;
   private keyBytes = 0;
   private valueBytes = 0;
   private fields = 0;
@@ -259,6 +281,7 @@ class UrlencodedParser implements FormParser {
     private readonly decoder: Decoder,
     private readonly maxFields: number,
     private readonly sink: FieldSink,
+    private readonly wanted: Wanted,
   ) {}
 
   write(chunk: Uint8Array): void {
@@ -280,7 +303,7 @@ class UrlencodedParser implements FormParser {
           this.key.push(byte);
           this.keyBytes += counted;
         } else {
-          this.value.push(byte);
+          if (this.keep) this.value.push(byte);
           this.valueBytes += counted;
         }
         continue;
@@ -291,8 +314,10 @@ class UrlencodedParser implements FormParser {
           this.keyBytes++;
           continue;
         }
-        if (c === 0x3d) this.inKey = false;
-        else if (c === 0x26) this.next(this.keyBytes > 0);
+        if (c === 0x3d) {
+          this.inKey = false;
+          this.keep = this.keyBytes <= MAX_NAME_BYTES && this.wanted(text(this.decoder, this.key.view()));
+        } else if (c === 0x26) this.next(this.keyBytes > 0);
         else if (c === 0x25) this.hex = HEX_FIRST;
         else {
           this.key.push(c === 0x2b ? 0x20 : c);
@@ -301,7 +326,7 @@ class UrlencodedParser implements FormParser {
       } else if (c === 0x26) this.next(this.keyBytes > 0 || this.valueBytes > 0);
       else if (c === 0x25) this.hex = HEX_FIRST;
       else {
-        this.value.push(c === 0x2b ? 0x20 : c);
+        if (this.keep) this.value.push(c === 0x2b ? 0x20 : c);
         this.valueBytes++;
       }
     }
@@ -313,16 +338,18 @@ class UrlencodedParser implements FormParser {
   }
 
   private emit(): void {
-    const name = this.keyBytes > MAX_NAME_BYTES ? '' : this.decoder.decode(this.key.view());
-    this.sink(name, this.decoder.decode(this.value.view()), this.keyBytes > MAX_NAME_BYTES);
+    const tooLong = this.keyBytes > MAX_NAME_BYTES;
+    const name = tooLong ? '' : text(this.decoder, this.key.view());
+    this.sink(name, this.keep && !tooLong && this.wanted(name) ? text(this.decoder, this.value.view()) : '', tooLong);
   }
 
   /** At '&': the field ends (if it had any bytes), and counts toward `maxFields` either way. */
   private next(hasField: boolean): void {
     if (hasField) this.emit();
     this.inKey = true;
-    this.key = new Bytes();
-    this.value = new Bytes();
+    this.keep = true;
+    this.key.clear();
+    this.value.clear();
     this.keyBytes = 0;
     this.valueBytes = 0;
     if (++this.fields >= this.maxFields) throw new TokenRequestError('ERR_FORM_LIMIT');
@@ -394,10 +421,11 @@ const CR = new Uint8Array([0x0d]);
  * delimiter's end (`--` closes the form, CRLF opens a part), a part's headers, then its content.
  */
 class MultipartParser implements FormParser {
-  private readonly delimiter: Uint8Array;
+  private readonly delimiter: DelimiterSearch;
+  private readonly delimiterLength: number;
   private buffer: Uint8Array = new Uint8Array([0x0d, 0x0a]);
   private headers: HeaderReader | undefined;
-  private field: { name: string | undefined; charset: string | undefined; bytes: Bytes } | undefined;
+  private field: { name: string | undefined; charset: string | undefined; bytes: Bytes | undefined } | undefined;
   // After a delimiter: 1 at its end, 2 after '-', 3 after CR; 0 inside a part.
   private post = 0;
   private done = false;
@@ -409,8 +437,11 @@ class MultipartParser implements FormParser {
     boundary: string,
     private readonly maxFields: number,
     private readonly sink: FieldSink,
+    private readonly wanted: Wanted,
   ) {
-    this.delimiter = latin1Bytes(`\r\n--${boundary}`);
+    const delimiter = latin1Bytes(`\r\n--${boundary}`);
+    this.delimiter = new DelimiterSearch(delimiter);
+    this.delimiterLength = delimiter.length;
   }
 
   write(chunk: Uint8Array): void {
@@ -423,15 +454,15 @@ class MultipartParser implements FormParser {
     }
     let pos = 0;
     while (!this.done) {
-      const found = indexOf(data, this.delimiter, pos);
+      const found = this.delimiter.indexOf(data, pos);
       // Bytes that may begin a delimiter wait for the next chunk.
-      const stop = found === -1 ? Math.max(pos, data.length - this.delimiter.length + 1) : found;
+      const stop = found === -1 ? data.length - this.delimiter.partialAtEnd(data, pos) : found;
       const matched = this.between(data, pos, stop);
       if (found === -1) {
         pos = stop;
         break;
       }
-      pos = found + this.delimiter.length;
+      pos = found + this.delimiterLength;
       if (matched) this.atDelimiter();
     }
     this.buffer = this.done ? new Uint8Array() : data.slice(pos);
@@ -487,7 +518,7 @@ class MultipartParser implements FormParser {
   }
 
   private content(data: Uint8Array, start: number, end: number): void {
-    this.field?.bytes.append(data, start, end);
+    this.field?.bytes?.append(data, start, end);
   }
 
   private startPart(header: Record<string, string[]>): void {
@@ -507,26 +538,59 @@ class MultipartParser implements FormParser {
     if (type === 'application/octet-stream' || filename !== undefined) throw new TokenRequestError('ERR_FORM_FILE');
     if (this.fields === this.maxFields) throw new TokenRequestError('ERR_FORM_LIMIT');
     this.fields++;
-    this.field = { name: params.name || undefined, charset, bytes: new Bytes() };
+    const name = params.name || undefined;
+    this.field = { name, charset, bytes: this.wanted(name) ? new Bytes() : undefined };
   }
 
   private atDelimiter(): void {
     const field = this.field;
     this.field = undefined;
     this.post = 1;
-    if (field !== undefined) this.sink(field.name, decoderFor(field.charset).decode(field.bytes.view()), false);
+    if (field !== undefined) this.sink(field.name, field.bytes === undefined ? '' : text(decoderFor(field.charset), field.bytes.view()), false);
     if (++this.parts === this.maxFields) throw new TokenRequestError('ERR_FORM_LIMIT');
   }
 }
 
-/** The first index of `needle` in `haystack` from `from`, or -1. */
-function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number {
-  const first = needle[0] as number;
-  const last = haystack.length - needle.length;
-  for (let i = haystack.indexOf(first, from); i !== -1 && i <= last; i = haystack.indexOf(first, i + 1)) {
-    let j = 1;
-    while (j < needle.length && haystack[i + j] === needle[j]) j++;
-    if (j === needle.length) return i;
+/**
+ * Finds a delimiter in bytes (Boyer-Moore-Horspool: a long field is skipped a delimiter's length at a
+ * time), and says how many bytes at the end may begin one.
+ */
+class DelimiterSearch {
+  private readonly skip = new Int32Array(256);
+
+  constructor(private readonly needle: Uint8Array) {
+    const last = needle.length - 1;
+    this.skip.fill(needle.length);
+    for (let k = 0; k < last; k++) this.skip[needle[k] as number] = last - k;
   }
-  return -1;
+
+  /** The first index of the delimiter in `haystack` from `from`, or -1. */
+  indexOf(haystack: Uint8Array, from: number): number {
+    const needle = this.needle;
+    const last = needle.length - 1;
+    const lastByte = needle[last] as number;
+    for (let i = from; i + last < haystack.length; ) {
+      const c = haystack[i + last] as number;
+      if (c === lastByte) {
+        let j = last - 1;
+        while (j >= 0 && haystack[i + j] === needle[j]) j--;
+        if (j < 0) return i;
+      }
+      i += this.skip[c] as number;
+    }
+    return -1;
+  }
+
+  /** How many of the last bytes of `haystack` from `from` on are the start of a delimiter. */
+  partialAtEnd(haystack: Uint8Array, from: number): number {
+    const needle = this.needle;
+    for (let k = Math.min(needle.length - 1, haystack.length - from); k > 0; k--) {
+      const start = haystack.length - k;
+      if (haystack[start] !== needle[0]) continue;
+      let j = 1;
+      while (j < k && haystack[start + j] === needle[j]) j++;
+      if (j === k) return k;
+    }
+    return 0;
+  }
 }

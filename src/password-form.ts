@@ -88,7 +88,7 @@ const utf8 = new TextEncoder();
 const DEFAULT_LIMITS: Required<FormLimits> = { maxBodyBytes: 64 * 1024, maxFields: 16, maxFieldBytes: 8 * 1024, bodyTimeout: 10_000 };
 const PARAMETERS = ['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret'] as const;
 type Parameter = (typeof PARAMETERS)[number];
-const isParameter = (name: string): name is Parameter => (PARAMETERS as readonly string[]).includes(name);
+const isParameter = (name: string | undefined): name is Parameter => (PARAMETERS as readonly (string | undefined)[]).includes(name);
 /** UTF-8 bytes of a string; a string too short to exceed `max` is not encoded. */
 const bytesOver = (text: string, max: number): boolean => text.length * 3 > max && utf8.encode(text).byteLength > max;
 
@@ -194,10 +194,10 @@ async function readForm(body: BodyInput, contentType: string, limits: Required<F
   const entries: Array<[string, string]> = [];
   const parser = createFormParser(contentType, limits.maxFields, (name, value, nameTooLong) => {
     if (nameTooLong) fail('ERR_FORM_LIMIT');
-    if (name === undefined || !isParameter(name)) return;
+    if (!isParameter(name)) return;
     if (bytesOver(value, limits.maxFieldBytes)) fail('ERR_FORM_LIMIT');
     entries.push([name, value]);
-  });
+  }, isParameter);
   const chunks = chunksOf(body);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {

@@ -54,13 +54,19 @@ function viaBusboy(contentType: string, chunks: Uint8Array[]): Promise<Outcome> 
   });
 }
 
-function viaReader(contentType: string, chunks: Uint8Array[]): Outcome {
+/** The reader, keeping the values of the fields `wanted` says (all by default). */
+function viaReader(contentType: string, chunks: Uint8Array[], wanted?: (name: string | undefined) => boolean): Outcome {
   const fields: Array<[string | undefined, string]> = [];
   try {
-    const parser = createFormParser(contentType, MAX_FIELDS, (name, value, nameTooLong) => {
-      if (nameTooLong) throw new AuthError('ERR_FORM_LIMIT');
-      fields.push([name, value]);
-    });
+    const parser = createFormParser(
+      contentType,
+      MAX_FIELDS,
+      (name, value, nameTooLong) => {
+        if (nameTooLong) throw new AuthError('ERR_FORM_LIMIT');
+        fields.push([name, value]);
+      },
+      wanted,
+    );
     for (const chunk of chunks) parser.write(chunk);
     parser.end();
     return { fields };
@@ -68,6 +74,15 @@ function viaReader(contentType: string, chunks: Uint8Array[]): Outcome {
     if (err instanceof AuthError) return { code: err.code };
     throw err;
   }
+}
+
+/** The reader's outcome and busboy's agree, and so they do when the reader keeps the values of known names only. */
+async function expectSame(contentType: string, chunks: Uint8Array[]): Promise<void> {
+  const expected = await viaBusboy(contentType, chunks);
+  expect(viaReader(contentType, chunks)).toEqual(expected);
+  const known = (name: string | undefined) => name === 'username' || name === 'password';
+  const blanked = 'fields' in expected ? { fields: expected.fields.map(([n, v]): [string | undefined, string] => [n, known(n) ? v : '']) } : expected;
+  expect(viaReader(contentType, chunks, known)).toEqual(blanked);
 }
 
 const bytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
@@ -92,8 +107,7 @@ describe('the form reader reads as busboy did', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(unit, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom('', '; charset=utf-8', '; charset=UTF-8'), async (units, points, params) => {
         const type = `application/x-www-form-urlencoded${params}`;
-        const chunks = cut(bytes(units.join('')), points);
-        expect(viaReader(type, chunks)).toEqual(await viaBusboy(type, chunks));
+        await expectSame(type, cut(bytes(units.join('')), points));
       }),
       { numRuns: 600 },
     );
@@ -118,8 +132,7 @@ describe('the form reader reads as busboy did', () => {
     await fc.assert(
       fc.asyncProperty(body, type, fc.array(fc.nat(), { maxLength: 5 }), async (text, contentType, points) => {
         const data = new TextEncoder().encode(text);
-        const chunks = cut(data, points);
-        expect(viaReader(contentType, chunks)).toEqual(await viaBusboy(contentType, chunks));
+        await expectSame(contentType, cut(data, points));
       }),
       { numRuns: 1500 },
     );
