@@ -5,7 +5,7 @@ import busboy from 'busboy';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../src/errors/auth-error.js';
-import { createFormParser } from '../src/form-reader.js';
+import { createFormParser } from '../src/grant/form-parser.js';
 
 type Outcome = { fields: Array<[string | undefined, string]> } | { code: string };
 const MAX_FIELDS = 6;

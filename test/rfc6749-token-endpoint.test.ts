@@ -407,9 +407,9 @@ describe('the engine at the token endpoint', () => {
         },
       });
 
-    it('of the server (a body that yields no bytes): 500 through onError, never a 400', async () => {
+    it('of the server (a body that yields neither bytes nor text): 500 through onError, never a 400', async () => {
       const seen: Array<[string, unknown]> = [];
-      const err = await failure(observed(seen).issueToken({ body: stream(['username=a&password=b']), contentType: FORM }));
+      const err = await failure(observed(seen).issueToken({ body: stream([{ length: 3 }]), contentType: FORM }));
       expect([err.code, err.status, err.body]).toEqual([
         'ERR_HOOK_FAILED',
         500,
@@ -419,6 +419,17 @@ describe('the engine at the token endpoint', () => {
       expect(seen[0]![1]).toBeInstanceOf(TypeError);
       // What the reader threw is kept for onError, not as the cause a logger would walk.
       expect(err.cause).toBeUndefined();
+    });
+
+    it('none for a stream of text chunks (a Node stream with an encoding set): read as UTF-8', async () => {
+      const usernames: string[] = [];
+      const auth = createGatepass({
+        secret: 'a-test-secret-that-is-at-least-32-bytes-long',
+        verifyCredentials: ({ username }) => (usernames.push(username), null),
+        resolveUser: () => null,
+      });
+      expect(await codeOf(auth.issueToken({ body: stream(['username=j\u00f6', 'hn&password=b']), contentType: FORM }))).toBe('ERR_INVALID_GRANT');
+      expect(usernames).toEqual(['j\u00f6hn']);
     });
 
     it('of the client (a body that breaks off): 400 malformed, and onError hears nothing', async () => {
