@@ -1,11 +1,11 @@
 // `multipart/form-data`, fields only, as busboy 1.6 read it: the body cut at each delimiter first,
 // part headers read as Node reads a request head, a file part refused, `maxFields` parts at most.
 import { TokenRequestError } from '../errors/auth-error.js';
-import { Bytes, decoderFor, latin1Bytes, text } from '../lib/bytes.js';
+import { Bytes, decoderFor, latin1Bytes } from '../lib/bytes.js';
 import { DelimiterSearch } from '../lib/delimiter-search.js';
 import type { FieldSink, FormParser, Wanted } from './form-parser.js';
 import { parseDisposition, parseMediaType } from './media-type.js';
-import { HeaderReader } from './part-headers.js';
+import { HeaderReader, type PartHeader } from './part-headers.js';
 
 const malformed = (): never => {
   throw new TokenRequestError('ERR_FORM_MALFORMED');
@@ -120,15 +120,14 @@ export class MultipartParser implements FormParser {
     this.field?.bytes?.append(data, start, end);
   }
 
-  private startPart(header: Record<string, string[]>): void {
-    const disposition = header['content-disposition']?.[0];
+  private startPart(header: PartHeader): void {
+    const { disposition, contentType } = header;
     const parsed = disposition === undefined ? undefined : parseDisposition(disposition);
     if (parsed === undefined || parsed.type !== 'form-data') return;
     const { params } = parsed;
     const filename = params['filename*'] ?? params.filename;
     let type = 'text/plain';
     let charset: string | undefined;
-    const contentType = header['content-type']?.[0];
     const media = contentType === undefined ? undefined : parseMediaType(contentType);
     if (media !== undefined) {
       type = media.type;
@@ -145,7 +144,7 @@ export class MultipartParser implements FormParser {
     const field = this.field;
     this.field = undefined;
     this.post = 1;
-    if (field !== undefined) this.sink(field.name, field.bytes === undefined ? '' : text(decoderFor(field.charset), field.bytes.view()), false);
+    if (field !== undefined) this.sink(field.name, field.bytes === undefined ? '' : field.bytes.text(decoderFor(field.charset)), false);
     if (++this.parts === this.maxFields) throw new TokenRequestError('ERR_FORM_LIMIT');
   }
 }

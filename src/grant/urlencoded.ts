@@ -1,7 +1,7 @@
 // `application/x-www-form-urlencoded`, a byte at a time, as busboy 1.6 read it: '+' and %XX decoded
 // (a broken escape is malformed), names over 100 bytes flagged, every '&' counted toward `maxFields`.
 import { TokenRequestError } from '../errors/auth-error.js';
-import { Bytes, text, type Decoder } from '../lib/bytes.js';
+import { Bytes, type Decoder } from '../lib/bytes.js';
 import { HEX } from '../lib/char-classes.js';
 import type { FieldSink, FormParser, Wanted } from './form-parser.js';
 
@@ -11,6 +11,10 @@ export const MAX_NAME_BYTES = 100;
 const malformed = (): never => {
   throw new TokenRequestError('ERR_FORM_MALFORMED');
 };
+
+// Value bytes that are only copied: all but '&', '%' and '+'.
+const PLAIN = new Uint8Array(256).fill(1);
+PLAIN[0x26] = PLAIN[0x25] = PLAIN[0x2b] = 0;
 
 const HEX_NONE = -2;
 const HEX_FIRST = -1;
@@ -22,6 +26,8 @@ export class UrlencodedParser implements FormParser {
   private readonly value = new Bytes();
   // Whether the value is kept: the name is known once its '=' came.
   private keep = true;
+  // The name, decoded at its '=' (undefined before).
+  private name: string | undefined;
   private keyBytes = 0;
   private valueBytes = 0;
   private fields = 0;
@@ -67,7 +73,8 @@ export class UrlencodedParser implements FormParser {
         }
         if (c === 0x3d) {
           this.inKey = false;
-          this.keep = this.keyBytes <= MAX_NAME_BYTES && this.wanted(text(this.decoder, this.key.view()));
+          if (this.keyBytes <= MAX_NAME_BYTES) this.name = this.key.text(this.decoder);
+          this.keep = this.name !== undefined && this.wanted(this.name);
         } else if (c === 0x26) this.next(this.keyBytes > 0);
         else if (c === 0x25) this.hex = HEX_FIRST;
         else {
@@ -76,9 +83,16 @@ export class UrlencodedParser implements FormParser {
         }
       } else if (c === 0x26) this.next(this.keyBytes > 0 || this.valueBytes > 0);
       else if (c === 0x25) this.hex = HEX_FIRST;
-      else {
-        if (this.keep) this.value.push(c === 0x2b ? 0x20 : c);
+      else if (c === 0x2b) {
+        if (this.keep) this.value.push(0x20);
         this.valueBytes++;
+      } else {
+        // A run of plain value bytes at once.
+        let j = i + 1;
+        while (j < chunk.length && PLAIN[chunk[j] as number] === 1) j++;
+        if (this.keep) this.value.append(chunk, i, j);
+        this.valueBytes += j - i;
+        i = j - 1;
       }
     }
   }
@@ -90,8 +104,10 @@ export class UrlencodedParser implements FormParser {
 
   private emit(): void {
     const tooLong = this.keyBytes > MAX_NAME_BYTES;
-    const name = tooLong ? '' : text(this.decoder, this.key.view());
-    this.sink(name, this.keep && !tooLong && this.wanted(name) ? text(this.decoder, this.value.view()) : '', tooLong);
+    if (tooLong) return this.sink('', '', true);
+    // A name without '=' is read now; its (empty) value is wanted or not alike.
+    const name = this.name ?? this.key.text(this.decoder);
+    this.sink(name, this.keep && this.name !== undefined ? this.value.text(this.decoder) : '', false);
   }
 
   /** At '&': the field ends (if it had any bytes), and counts toward `maxFields` either way. */
@@ -99,6 +115,7 @@ export class UrlencodedParser implements FormParser {
     if (hasField) this.emit();
     this.inKey = true;
     this.keep = true;
+    this.name = undefined;
     this.key.clear();
     this.value.clear();
     this.keyBytes = 0;

@@ -26,19 +26,30 @@ export function decoderFor(charset: string | undefined): Decoder {
 
 export const UTF8 = decoderFor('utf-8');
 
-/** Text of bytes; plain ASCII in UTF-8 (a login's usual form) without a decoder call. */
-export function text(decoder: Decoder, bytes: Uint8Array): string {
-  if (bytes.length === 0) return '';
-  if (decoder === UTF8 && bytes.length <= 1024) {
-    let ascii = true;
-    for (let i = 0; i < bytes.length && ascii; i++) ascii = (bytes[i] as number) < 0x80;
-    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+/**
+ * Text of `bytes[start, end)`. Short plain ASCII in UTF-8 (a login's usual form) is read without a
+ * decoder call or a view (`subarray` costs more than a short copy).
+ */
+export function text(decoder: Decoder, bytes: Uint8Array, start = 0, end = bytes.length): string {
+  if (end <= start) return '';
+  if (decoder === UTF8 && end - start <= 256) {
+    let out = '';
+    for (let i = start; i < end; i++) {
+      const c = bytes[i] as number;
+      if (c >= 0x80) return decoder.decode(bytes.subarray(start, end));
+      out += String.fromCharCode(c);
+    }
+    return out;
   }
-  return decoder.decode(bytes);
+  return decoder.decode(bytes.subarray(start, end));
 }
 
 /** The bytes of a string whose characters are all below U+0100 (each one byte). */
-export const latin1Bytes = (value: string): Uint8Array => Uint8Array.from(value, (c) => c.charCodeAt(0));
+export function latin1Bytes(value: string): Uint8Array {
+  const bytes = new Uint8Array(value.length);
+  for (let i = 0; i < value.length; i++) bytes[i] = value.charCodeAt(i);
+  return bytes;
+}
 
 /** A growable byte buffer. */
 export class Bytes {
@@ -53,12 +64,17 @@ export class Bytes {
   append(chunk: Uint8Array, start: number, end: number): void {
     if (end <= start) return;
     if (this.length + end - start > this.data.length) this.grow(this.length + end - start);
+    if (end - start <= 32) {
+      for (let i = start; i < end; i++) this.data[this.length++] = chunk[i] as number;
+      return;
+    }
     this.data.set(chunk.subarray(start, end), this.length);
     this.length += end - start;
   }
 
-  view(): Uint8Array {
-    return this.data.subarray(0, this.length);
+  /** The bytes as text. */
+  text(decoder: Decoder): string {
+    return text(decoder, this.data, 0, this.length);
   }
 
   clear(): void {

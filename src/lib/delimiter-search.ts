@@ -3,12 +3,13 @@
  * length at a time), and says how many bytes at the end may begin one.
  */
 export class DelimiterSearch {
-  private readonly skip = new Int32Array(256);
+  // Shifts of at most 255: a longer needle only skips less far than it could.
+  private readonly skip = new Uint8Array(256);
 
   constructor(private readonly needle: Uint8Array) {
     const last = needle.length - 1;
-    this.skip.fill(needle.length);
-    for (let k = 0; k < last; k++) this.skip[needle[k] as number] = last - k;
+    this.skip.fill(Math.min(needle.length, 255));
+    for (let k = 0; k < last; k++) this.skip[needle[k] as number] = Math.min(last - k, 255);
   }
 
   /** The first index of the needle in `haystack` from `from`, or -1. */
