@@ -10,7 +10,7 @@ import { createFormParser } from '../src/grant/form-parser.js';
 type Outcome = { fields: Array<[string | undefined, string]> } | { code: string };
 const MAX_FIELDS = 6;
 
-/** busboy as src/password-form.ts drove it: names over 100 bytes, fields and parts limits, no files. */
+/** busboy as the token endpoint drove it before the form reader: names over 100 bytes, fields and parts limits, no files. */
 function viaBusboy(contentType: string, chunks: Uint8Array[]): Promise<Outcome> {
   return new Promise((resolve) => {
     const fields: Array<[string | undefined, string]> = [];
