@@ -1,8 +1,7 @@
 /**
  * The fetch adapter: wrappers for `(request: Request) => Response` handlers, on any runtime with the
- * Web APIs and Node's `stream` module, which the core's form parser (busboy) uses: Node (through
- * `@hono/node-server`), Bun, Deno, Hono on those, Next.js route handlers. The adapter itself uses Web
- * APIs only.
+ * Web APIs: Node (through `@hono/node-server`), Bun, Deno, Hono on those, Next.js route handlers. It
+ * and the core use Web APIs only; the token endpoint reads the body as a Web stream.
  *
  * @module
  */

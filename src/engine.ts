@@ -8,7 +8,8 @@ import { findBearerToken, type CredentialSources, type TokenLocations } from './
 import { AuthError, BearerError, TokenRequestError, type AuthErrorOptions } from './errors/auth-error.js';
 import { asEndpointError, thrownBy } from './errors/endpoint.js';
 import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
-import { FORM_LIMIT_NAMES, parsePasswordForm, type FormLimits, type PasswordForm, type PasswordFormRequest } from './password-form.js';
+import { FORM_LIMIT_NAMES, type FormLimits } from './grant/form-body.js';
+import { parsePasswordForm, type PasswordForm, type PasswordFormRequest } from './grant/password-grant.js';
 import { compileGuard, type Guard, type Principal, type Requirement, type SecurityRequirement } from './guard.js';
 import { callHook, checkTimeout, hookFailure } from './lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';

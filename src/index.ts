@@ -37,14 +37,8 @@ export {
 } from './errors/auth-error.js';
 export type { AuthErrorCode, OAuthErrorCode, ResourceErrorCode, SharedErrorCode, TokenErrorCode } from './errors/codes.js';
 export { openApiSecurity, type OpenApiObject, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
-export {
-  parsePasswordForm,
-  type BodyInput,
-  type FormLimits,
-  type PasswordForm,
-  type PasswordFormOptions,
-  type PasswordFormRequest,
-} from './password-form.js';
+export type { BodyInput, FormLimits } from './grant/form-body.js';
+export { parsePasswordForm, type PasswordForm, type PasswordFormOptions, type PasswordFormRequest } from './grant/password-grant.js';
 export { grantScopes, parseScope, requireScopes, type ScopeDescriptions } from './scopes.js';
 export { createTokens, type AccessTokenClaims, type IssuedToken, type IssueOptions, type TokenOptions, type Tokens } from './tokens/tokens.js';
 export type { AsymmetricAlgorithm, TokenAlgorithm } from './tokens/algorithms.js';
