@@ -126,7 +126,7 @@ if (!hasRedis && !inCi) console.warn('SKIPPED the Redis revocation tests: redis-
 
 describe.runIf(hasRedis || inCi)('the Redis store, against a real redis-server', () => {
   let redis: RedisServer;
-  const clients: Array<ReturnType<typeof createClient>> = [];
+  const clients: Array<{ close(): Promise<unknown> }> = [];
   const connect = async () => {
     const client = createClient({ url: redis.url, disableOfflineQueue: true, socket: { reconnectStrategy: () => 100 } });
     client.on('error', () => {});
@@ -134,7 +134,7 @@ describe.runIf(hasRedis || inCi)('the Redis store, against a real redis-server',
     await client.connect();
     return client;
   };
-  const engine = (client: ReturnType<typeof createClient>, errors: AuthError[] = []) =>
+  const engine = (client: Awaited<ReturnType<typeof connect>>, errors: AuthError[] = []) =>
     createGatepass({
       secret: SECRET,
       revocations: createRedisRevocationStore(client, { prefix: 'test:revoked:' }),

@@ -10,7 +10,9 @@ import type { RevocationStore } from './revocation-store.js';
  * `redis` package, v5 or later). gatepass does not depend on a Redis client; the app brings its own.
  */
 export interface RedisClientLike {
+  /** `SET key value EXAT <seconds> NX`. */
   set(key: string, value: string, options: { expiration: { type: 'EXAT'; value: number }; condition: 'NX' }): Promise<unknown>;
+  /** `EXISTS key`: how many of the keys exist. */
   exists(key: string): Promise<number>;
 }
 

@@ -16,6 +16,7 @@ import {
   type JWK,
   type KeyObject,
 } from 'jose';
+import { base64url } from '../lib/base64url.js';
 import { ASYMMETRIC_ALGORITHMS, isAlgorithm, isHmac, secretBytesFor, type TokenAlgorithm } from './algorithms.js';
 
 /** A key: an imported `CryptoKey` or Node `KeyObject`, a JWK object, or a PEM string (PKCS#8 private, SPKI public). */
@@ -128,12 +129,6 @@ export function checkKeySpec(spec: KeySpec, algorithm: TokenAlgorithm | undefine
   }
   return alg;
 }
-
-const base64url = (bytes: Uint8Array): string => {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-};
 
 /**
  * Imports a checked key spec once: HMAC secrets as a `CryptoKey`, PEM and JWK through jose, and the

@@ -56,11 +56,11 @@ export interface TokenOptions {
   algorithms?: readonly TokenAlgorithm[];
   /** Lifetime of issued tokens in seconds. Default 1800 (FastAPI's 30 minutes). */
   expiresIn?: number;
-  /** Sets `iss` on issue and requires it on verify. */
+  /** Sets `iss` on issue and requires it on verify of this app's own tokens (a trusted issuer's have its own). */
   issuer?: string;
-  /** Sets `aud` on issue and requires it on verify (any of them, when several). */
+  /** Sets `aud` on issue and requires it on verify of this app's own tokens (any of them, when several). */
   audience?: string | readonly string[];
-  /** Sets the JOSE `typ` header on issue and requires it on verify, e.g. `'at+jwt'` (RFC 9068). */
+  /** Sets the JOSE `typ` header on issue and requires it on verify of this app's own tokens, e.g. `'at+jwt'` (RFC 9068). */
   typ?: string;
   /** Seconds of clock skew allowed on `exp`, `nbf` and `iat`. Default 0. */
   clockTolerance?: number;
@@ -131,7 +131,7 @@ export interface IssuedToken {
   scopes: string[];
 }
 
-/** Issues and verifies access tokens with keys imported once, at creation. */
+/** Issues and verifies access tokens; each key is imported once, when it joins the key set. */
 export interface Tokens {
   /** The signing and verification keys, for rotation at run time and for publishing the JWKS. */
   readonly keys: KeySet;
@@ -201,7 +201,9 @@ function fromJose(err: unknown): AuthError {
  * them on every request. The algorithm allowlist must match the key type, so an HMAC token can never
  * be checked against a public key (algorithm confusion, RFC 8725 §2.1).
  *
- * @throws `TypeError`/`RangeError` at creation for a missing, short or mismatched key.
+ * @throws `TypeError`/`RangeError` at creation for a missing or short key, or one of the wrong kind for
+ * its algorithm; a key pair that does not match is found when the keys are imported (`tokens.keys.ready`
+ * rejects, and verification fails with that error rather than a 401).
  *
  * @example
  * ```ts
@@ -252,10 +254,20 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
   const specs = keySpecs(options, where);
   const requiredClaims = options.requireExpiry === false ? ['sub'] : ['sub', 'exp'];
   const trusted = trustedIssuers(options.trustedIssuers, { clockTolerance, requiredClaims }, where);
-  const keys: ManagedKeySet = createKeySet(specs, options.algorithm, { expiresIn, clockTolerance }, where, options.keys !== undefined);
+  const keys: ManagedKeySet = createKeySet(specs, {
+    algorithm: options.algorithm,
+    algorithms: options.algorithms,
+    lifetimes: { expiresIn, clockTolerance },
+    where,
+    listed: options.keys !== undefined,
+  });
+  let keysImported = false;
+  keys.ready.then(
+    () => (keysImported = true),
+    () => {},
+  );
   // The algorithms a local key may verify: its own, within `algorithms` when given.
   const allowed = options.algorithms === undefined ? undefined : new Set<string>(options.algorithms);
-  const remoteAlgorithms = new Set(trusted.flatMap((issuerKeys) => issuerKeys.algorithms));
   const localOptions = {
     clockTolerance,
     requiredClaims,
@@ -264,41 +276,42 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
     ...(typ === undefined ? {} : { typ }),
   };
 
-  /** Verifies against the key set or a trusted issuer, as the token's header and `iss` say. */
+  /**
+   * Verifies against the key set or a trusted issuer. The token's `iss` decides first: a trusted
+   * issuer's tokens are checked against that issuer's keys only (unless it is this app's own `issuer`,
+   * whose keys come first), so no key of the app's own set can vouch for another issuer. Then its
+   * `kid` and `alg` pick the key, which must be of that algorithm.
+   */
   async function verifySignedToken(token: string): Promise<JWTPayload> {
     let header: ProtectedHeaderParameters;
+    let iss: unknown;
     try {
       header = decodeProtectedHeader(token);
+      if (trusted.length > 0) iss = decodeJwt(token).iss;
     } catch (cause) {
       throw new BearerError('ERR_TOKEN_MALFORMED', { cause });
     }
-    const alg = header.alg;
-    // A header without a string `alg` is not a JWS (RFC 7515 §4.1.1); one with an unknown `alg` is refused as such.
-    if (typeof alg !== 'string') throw new BearerError('ERR_TOKEN_MALFORMED');
+    const { alg, kid } = header;
+    // A header without a string `alg` is not a JWS (RFC 7515 §4.1.1), nor one with a `kid` that is not a string (§4.1.4).
+    if (typeof alg !== 'string' || (kid !== undefined && typeof kid !== 'string')) throw new BearerError('ERR_TOKEN_MALFORMED');
     if (!isAlgorithm(alg)) throw new BearerError('ERR_TOKEN_ALGORITHM');
-    if (keys.size === 0) await keys.ready;
+    const from = trusted.find((candidate) => candidate.issuers.includes(iss as string));
     // An algorithm no key verifies, or outside `algorithms`, is refused before any key is looked up:
     // an HMAC token never meets a public key (RFC 8725 §2.1).
-    const localAlg = (allowed === undefined || allowed.has(alg)) && keys.verifies(alg);
-    const remoteAlg = remoteAlgorithms.has(alg);
-    if (!localAlg && !remoteAlg) throw new BearerError('ERR_TOKEN_ALGORITHM');
-    const local = localAlg ? keys.match(header.kid, alg) : ({ unknown: true } as const);
-    if ('key' in local) return (await jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] })).payload;
-    if (remoteAlg && !('wrongAlgorithm' in local)) {
-      let iss: unknown;
-      try {
-        iss = decodeJwt(token).iss;
-      } catch (cause) {
-        throw new BearerError('ERR_TOKEN_MALFORMED', { cause });
-      }
-      const from = trusted.find((candidate) => candidate.issuer === iss && candidate.algorithms.includes(alg));
-      if (from !== undefined) return from.verify(token);
-      if (!trusted.some((candidate) => candidate.issuer === iss)) {
-        throw iss === issuer && localAlg ? new BearerError('ERR_TOKEN_KEY_UNKNOWN') : new BearerError('ERR_TOKEN_CLAIM', { claim: 'iss' });
-      }
-      throw new BearerError('ERR_TOKEN_ALGORITHM');
+    const localAlg = (from === undefined || iss === issuer) && (allowed === undefined || allowed.has(alg)) && keys.verifies(alg);
+    if (localAlg) {
+      const local = keys.match(kid, alg);
+      if ('key' in local) return (await jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] })).payload;
+      if ('wrongAlgorithm' in local) throw new BearerError('ERR_TOKEN_ALGORITHM');
     }
-    throw new BearerError('wrongAlgorithm' in local ? 'ERR_TOKEN_ALGORITHM' : 'ERR_TOKEN_KEY_UNKNOWN');
+    if (from !== undefined) {
+      if (!from.algorithms.includes(alg)) throw new BearerError('ERR_TOKEN_ALGORITHM');
+      return from.verify(token);
+    }
+    if (localAlg) throw new BearerError('ERR_TOKEN_KEY_UNKNOWN');
+    // An algorithm a trusted issuer signs with, from an issuer that is not trusted: the `iss` is at fault.
+    if (trusted.some((candidate) => candidate.algorithms.includes(alg))) throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'iss' });
+    throw new BearerError('ERR_TOKEN_ALGORITHM');
   }
 
   const tokens: Tokens = {
@@ -328,6 +341,8 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       const segments = COMPACT_JWS.exec(token);
       if (segments === null || !segments.slice(1).every(isCanonical)) throw new BearerError('ERR_TOKEN_MALFORMED');
 
+      // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
+      if (!keysImported) await keys.ready;
       let payload: JWTPayload;
       try {
         payload = await verifySignedToken(token);
@@ -432,7 +447,7 @@ function trustedIssuers(
   if (list === undefined) return [];
   if (!Array.isArray(list)) throw new TypeError(`${where}: trustedIssuers must be an array`);
   const verifiers = list.map((trusted, i) => trustIssuer(trusted, shared, `${where}: trustedIssuers[${i}]`));
-  const issuers = verifiers.map((verifier) => verifier.issuer);
+  const issuers = verifiers.flatMap((verifier) => verifier.issuers);
   const twice = issuers.find((issuer, i) => issuers.indexOf(issuer) !== i);
   if (twice !== undefined) throw new TypeError(`${where}: trustedIssuers lists ${twice} twice`);
   return verifiers;
