@@ -13,8 +13,10 @@ import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/n
 import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
+import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -106,6 +108,26 @@ export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, o
     // A consumed stream means `express.urlencoded()` (or another parser) ran: read what it left.
     run(formRequest(req, { body: req.body as unknown }), () => bodyUnread(req))
       .then((outcome) => finish(res, next, outcome))
+      .catch(next);
+  });
+}
+
+/**
+ * Serves the engine's public keys as a JWKS document (RFC 7517), for other services to verify this
+ * one's tokens: `application/jwk-set+json`, `Cache-Control: public, max-age=300`, an `ETag` and 304
+ * for a client that holds the same keys. Methods other than GET and HEAD get 405.
+ *
+ * @example
+ * ```ts
+ * app.get('/.well-known/jwks.json', jwksEndpoint(auth));
+ * ```
+ */
+export function jwksEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: JwksEndpointOptions = {}): RequestHandler {
+  const endpoint = createJwksEndpoint('express', auth, options);
+  return named<RequestHandler>(endpoint.name, (req, res, next) => {
+    endpoint
+      .answer(req.method, req.headers['if-none-match'])
+      .then((answer) => write(res, answer))
       .catch(next);
   });
 }

@@ -14,8 +14,10 @@ import { bodyUnread } from '../src/adapter-kit/node-request.js';
 import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
+import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -147,6 +149,26 @@ export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptio
     fastify.post('/', handler);
     const others = fastify.supportedMethods.filter((method) => method !== 'POST');
     fastify.route({ method: others, url: '/', handler: gatepassMethodNotAllowed });
+  });
+}
+
+/**
+ * A route handler that serves the engine's public keys as a JWKS document (RFC 7517), for other
+ * services to verify this one's tokens: `application/jwk-set+json`, `Cache-Control: public,
+ * max-age=300`, an `ETag` and 304 for a client that holds the same keys. Fastify answers HEAD from
+ * the GET route; other methods, if routed here, get 405.
+ *
+ * @example
+ * ```ts
+ * app.get('/.well-known/jwks.json', jwksEndpoint(auth));
+ * ```
+ */
+export function jwksEndpoint<User>(auth: Gatepass<User>, options: JwksEndpointOptions = {}): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  const endpoint = createJwksEndpoint('fastify', auth, options);
+  return named(endpoint.name, async (request: FastifyRequest, reply: FastifyReply) => {
+    const { status, headers, body } = await endpoint.answer(request.method, request.headers['if-none-match']);
+    if (reply.sent) return reply;
+    return reply.code(status).headers(headers).send(body);
   });
 }
 

@@ -13,9 +13,11 @@ import { handlerName, named } from '../src/adapter-kit/names.js';
 import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
+import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 import { streamStillUnread } from '../src/adapter-kit/unread-body.js';
 
 export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 /** A fetch handler that also gets the authenticated principal; `rest` is whatever the caller passes on. */
 export type AuthenticatedHandler<P, Rest extends unknown[]> = (request: Request, principal: P, ...rest: Rest) => Response | Promise<Response>;
@@ -139,6 +141,28 @@ export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptio
     const form = { contentType: header('content-type'), contentLength: header('content-length'), authorization: header('authorization') };
     // The token answer comes once the core read the body to its end; a refusal may leave it unread.
     return finish(await run({ ...form, body }, unread));
+  });
+}
+
+/**
+ * Serves the engine's public keys as a JWKS document (RFC 7517), as a fetch handler, for other
+ * services to verify this one's tokens: `application/jwk-set+json`, `Cache-Control: public,
+ * max-age=300`, an `ETag` and 304 for a client that holds the same keys. Methods other than GET and
+ * HEAD get 405.
+ *
+ * @example
+ * ```ts
+ * import { jwksEndpoint } from 'gatepass/fetch';
+ *
+ * const jwks = jwksEndpoint(auth);
+ * app.get('/.well-known/jwks.json', (c) => jwks(c.req.raw)); // Hono
+ * ```
+ */
+export function jwksEndpoint<User>(auth: Gatepass<User>, options: JwksEndpointOptions = {}): (request: Request) => Promise<Response> {
+  const endpoint = createJwksEndpoint('fetch', auth, options);
+  return named(endpoint.name, async (request: Request) => {
+    const { status, headers, body } = await endpoint.answer(request.method, request.headers.get('if-none-match'));
+    return new Response(status === 304 || request.method === 'HEAD' ? null : body, { status, headers });
   });
 }
 

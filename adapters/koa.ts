@@ -16,8 +16,10 @@ import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/n
 import type { AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
+import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 export type { AdapterOptions, AuthOptions, EndpointOptions } from '../src/adapter-kit/options.js';
+export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
 declare module 'koa' {
   interface DefaultState {
@@ -108,6 +110,23 @@ export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, o
     if (ctx.method !== 'POST') return write(ctx, METHOD_NOT_ALLOWED);
     // A consumed stream means `@koa/bodyparser` (or another parser) ran: read what it left.
     finish(ctx, await run(formRequest(ctx.req, ctx.request as { body?: unknown; rawBody?: unknown }), () => bodyUnread(ctx.req)));
+  });
+}
+
+/**
+ * Serves the engine's public keys as a JWKS document (RFC 7517), for other services to verify this
+ * one's tokens: `application/jwk-set+json`, `Cache-Control: public, max-age=300`, an `ETag` and 304
+ * for a client that holds the same keys. Methods other than GET and HEAD get 405.
+ *
+ * @example
+ * ```ts
+ * router.get('/.well-known/jwks.json', jwksEndpoint(auth));
+ * ```
+ */
+export function jwksEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: JwksEndpointOptions = {}): Middleware {
+  const endpoint = createJwksEndpoint('koa', auth, options);
+  return named<Middleware>(endpoint.name, async (ctx) => {
+    write(ctx, await endpoint.answer(ctx.method, ctx.get('if-none-match')));
   });
 }
 

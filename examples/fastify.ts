@@ -2,7 +2,7 @@
 // stop) lives in ./tutorial.ts; this file only wires it into Fastify. Run: npx tsx examples/fastify.ts
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply } from 'fastify';
-import { gatepass, requireAuth, tokenEndpoint } from 'gatepass/fastify';
+import { gatepass, requireAuth, tokenEndpoint, jwksEndpoint } from 'gatepass/fastify';
 import {
   address,
   announce,
@@ -27,6 +27,7 @@ await app.register(gatepass);
 // parses elsewhere); other methods get 405.
 await app.register(tokenEndpoint(auth), { prefix: '/token' });
 await app.register(tokenEndpoint(auth, { grantType: 'strict' }), { prefix: '/token/strict' });
+app.get('/.well-known/jwks.json', jwksEndpoint(auth));
 
 // Authentication runs in onRequest, before any body is read. The hooks guarantee request.user.
 const activeUser = requireAuth(auth);

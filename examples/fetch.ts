@@ -6,7 +6,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import { authErrorHandler, requireAuth, tokenEndpoint } from 'gatepass/fetch';
+import { authErrorHandler, jwksEndpoint, requireAuth, tokenEndpoint } from 'gatepass/fetch';
 import {
   address,
   announce,
@@ -38,11 +38,14 @@ const basicMe = requireAuth(auth, guards.basicUser)((_request, { user }, c: Cont
 // Answers POST; other methods get 405 with Allow: POST.
 const token = tokenEndpoint(auth);
 const strictToken = tokenEndpoint(auth, { grantType: 'strict' });
+// The public keys, for services that verify this one's tokens.
+const jwks = jwksEndpoint(auth);
 
 // strict: false ignores a trailing slash: `/users/me` and `/users/me/` both reach the `/users/me` route.
 export const app = new Hono({ strict: false });
 app.all('/token', (c) => token(c.req.raw));
 app.all('/token/strict', (c) => strictToken(c.req.raw));
+app.get('/.well-known/jwks.json', (c) => jwks(c.req.raw));
 app.get('/users/me', (c) => me(c.req.raw, c));
 app.get('/users/me/items', (c) => myItems(c.req.raw, c));
 app.get('/scoped/users/me', (c) => scopedMe(c.req.raw, c));

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
-import { requireAuth, tokenEndpoint } from 'gatepass/koa';
+import { requireAuth, tokenEndpoint, jwksEndpoint } from 'gatepass/koa';
 import {
   address,
   announce,
@@ -52,6 +52,7 @@ app.on('error', (err: Error & { status?: unknown; code?: unknown }) => {
 // Mounted for every method: the endpoint answers any but POST with 405 and Allow: POST.
 router.all('/token', tokenEndpoint(auth));
 router.all('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
+router.get('/.well-known/jwks.json', jwksEndpoint(auth));
 
 // @koa/router matches a path written without its trailing slash with or without one.
 router.get('/users/me', requireAuth(auth), (ctx) => {

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { apiKey, createApiKeyStore, createGatepass, httpBasic, type Gatepass, type Requirement } from 'gatepass';
+import { apiKey, createApiKeyStore, createGatepass, httpBasic, type Gatepass, type Requirement, type TokenAlgorithm, type TokenOptions } from 'gatepass';
+import { generateKeyPair } from 'jose';
 import { createPasswordHasher } from 'gatepass/password';
 
 export interface User {
@@ -61,10 +62,35 @@ function secret(): string {
   return randomBytes(32).toString('hex');
 }
 
+/**
+ * How tokens are signed and verified (the contract's "Scale-out"): GATEPASS_ALG picks the algorithm
+ * (HS256 by default); an asymmetric one signs with GATEPASS_PRIVATE_KEY (PEM), or with a key pair made
+ * at start-up, whose public key /.well-known/jwks.json serves. GATEPASS_JWKS_URL also accepts the
+ * tokens of the service that publishes that JWKS; GATEPASS_ISSUER and GATEPASS_AUDIENCE are set on
+ * issue and required on verify.
+ */
+async function tokenOptions(): Promise<TokenOptions> {
+  const { GATEPASS_ALG, GATEPASS_PRIVATE_KEY, GATEPASS_JWKS_URL, GATEPASS_ISSUER, GATEPASS_AUDIENCE } = process.env;
+  const algorithm = (GATEPASS_ALG || 'HS256') as TokenAlgorithm;
+  const claims = {
+    ...(GATEPASS_ISSUER ? { issuer: GATEPASS_ISSUER } : {}),
+    ...(GATEPASS_AUDIENCE ? { audience: GATEPASS_AUDIENCE } : {}),
+  };
+  // With a remote JWKS, its issuer must be named and its tokens meant for this API: createGatepass
+  // refuses to start otherwise.
+  const trusted = GATEPASS_JWKS_URL
+    ? { trustedIssuers: [{ issuer: GATEPASS_ISSUER ?? '', audience: GATEPASS_AUDIENCE ?? '', jwksUri: GATEPASS_JWKS_URL }] }
+    : {};
+  if (algorithm.startsWith('HS')) return { secret: secret(), algorithm, ...claims, ...trusted };
+  const privateKey = GATEPASS_PRIVATE_KEY || (await generateKeyPair(algorithm, { extractable: true })).privateKey;
+  if (!GATEPASS_PRIVATE_KEY) console.warn('GATEPASS_PRIVATE_KEY is not set: using a new key pair, so tokens will not survive a restart.');
+  return { keys: [{ privateKey, alg: algorithm }], ...claims, ...trusted };
+}
+
 const passwords = createPasswordHasher();
 
 export const auth: Gatepass<User> = createGatepass<User>({
-  secret: secret(),
+  ...(await tokenOptions()),
   expiresIn: 30 * 60,
   scopes,
   async verifyCredentials({ username, password }) {

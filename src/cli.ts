@@ -8,11 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { CliError, UsageError, type Command } from './cli/args.js';
 import { hash } from './cli/hash.js';
+import { key } from './cli/key.js';
 import { openapi } from './cli/openapi.js';
 import { secret } from './cli/secret.js';
 import { token } from './cli/token.js';
 
-const COMMANDS: readonly Command[] = [openapi, hash, secret, token];
+const COMMANDS: readonly Command[] = [openapi, hash, secret, key, token];
 
 const HELP = `Usage: gatepass <command> [options]
 

@@ -13,8 +13,11 @@ import { compileGuard, type Guard, type Principal, type Requirement, type Securi
 import { callHook, checkTimeout, hookFailure } from './lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 import { checkSchemeName, type Scheme, type SecurityContext } from './schemes/scheme.js';
-import { checkScopeNames, grantScopes, type ScopeDescriptions } from './scopes.js';
-import { buildTokens, tokenResponse, TOKEN_OPTION_NAMES, type AccessTokenClaims, type TokenOptions, type TokenResponse, type Tokens } from './token.js';
+import { checkScopeNames, grantScopes, scopesOfClaims, type ScopeDescriptions } from './scopes.js';
+import { buildTokens, TOKEN_OPTION_NAMES, type AccessTokenClaims, type TokenOptions, type Tokens } from './tokens/tokens.js';
+import { tokenResponse, type TokenResponse } from './tokens/token-response.js';
+import type { KeySet } from './tokens/key-set.js';
+import type { JSONWebKeySet } from 'jose';
 
 export type { Principal, Requirement, SecurityRequirement } from './guard.js';
 
@@ -199,6 +202,18 @@ export interface Gatepass<User> {
   issueToken(request: PasswordFormRequest, options?: TokenEndpointOptions): Promise<TokenResponse>;
   /** The token issuer and verifier, for minting tokens outside the token endpoint. */
   readonly tokens: Tokens;
+  /** The signing and verification keys (`auth.tokens.keys`), for rotation at run time. */
+  readonly keys: KeySet;
+  /**
+   * The JWKS document of the public keys (RFC 7517), for other services to verify this one's tokens:
+   * each adapter's `jwksEndpoint` serves it. Secrets are never in it.
+   *
+   * @example
+   * ```ts
+   * auth.jwks(); // { keys: [{ kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: '…', alg: 'ES256', use: 'sig' }] }
+   * ```
+   */
+  jwks(): JSONWebKeySet;
   /** The declared scopes. */
   readonly scopes: ScopeDescriptions;
   /**
@@ -291,7 +306,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
       const claims = await tokens.verify(token);
       const user = await run(() => resolveUser(claims, context));
       if (user === null || user === undefined) throw new BearerError('ERR_UNKNOWN_SUBJECT');
-      const scopes = claims.scope === undefined ? [] : claims.scope.split(' ').filter(Boolean);
+      const scopes = scopesOfClaims(claims);
       return { subject: claims.sub, user, scopes, claims };
     },
     openApi: () => ({ type: 'oauth2', flows: { password: { tokenUrl, scopes: { ...declared } } } }),
@@ -349,6 +364,8 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
 
   return {
     tokens,
+    keys: tokens.keys,
+    jwks: () => tokens.keys.jwks(),
     scopes: declared,
     bearer,
     guard: (requirement = {}, where) => guard(requirement, where),

@@ -8,7 +8,7 @@ import type { CredentialSources } from './authorization-header.js';
 import { BearerError } from './errors/auth-error.js';
 import { callHook } from './lib/hooks.js';
 import type { Scheme, SecurityContext, Verified } from './schemes/scheme.js';
-import type { AccessTokenClaims } from './token.js';
+import type { AccessTokenClaims } from './tokens/tokens.js';
 
 /** What a protected route requires. */
 export interface Requirement<User = unknown> {

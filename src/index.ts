@@ -46,17 +46,10 @@ export {
   type PasswordFormRequest,
 } from './password-form.js';
 export { grantScopes, parseScope, requireScopes, type ScopeDescriptions } from './scopes.js';
-export {
-  createTokens,
-  tokenResponse,
-  type AccessTokenClaims,
-  type IssuedToken,
-  type IssueOptions,
-  type KeyInput,
-  type TokenAlgorithm,
-  type TokenOptions,
-  type TokenResponse,
-  type TokenResponseBody,
-  type TokenResponseHeaders,
-  type Tokens,
-} from './token.js';
+export { createTokens, type AccessTokenClaims, type IssuedToken, type IssueOptions, type TokenOptions, type Tokens } from './tokens/tokens.js';
+export type { AsymmetricAlgorithm, TokenAlgorithm } from './tokens/algorithms.js';
+export type { AddKeyOptions, KeyInfo, KeySet } from './tokens/key-set.js';
+export type { KeyInput, KeySpec } from './tokens/signing-key.js';
+export type { RemoteKeySetOptions } from './tokens/remote-key-set.js';
+export type { TrustedIssuer } from './tokens/trusted-issuer.js';
+export { tokenResponse, type TokenResponse, type TokenResponseBody, type TokenResponseHeaders } from './tokens/token-response.js';

@@ -100,3 +100,16 @@ export function requireScopes(granted: readonly string[], required: readonly str
     throw new BearerError('ERR_INSUFFICIENT_SCOPE', { scopes: required });
   }
 }
+
+/**
+ * The scopes a verified token holds: its space-separated `scope` claim (RFC 8693 §4.2, RFC 9068 §2.2.3),
+ * or else the `scp` claim some providers send instead (Entra ID a string, Okta an array).
+ *
+ * @internal
+ */
+export function scopesOfClaims(claims: { scope?: unknown; scp?: unknown }): string[] {
+  if (typeof claims.scope === 'string') return claims.scope.split(' ').filter(Boolean);
+  if (typeof claims.scp === 'string') return claims.scp.split(' ').filter(Boolean);
+  if (Array.isArray(claims.scp)) return claims.scp.filter((scope): scope is string => typeof scope === 'string' && scope !== '');
+  return [];
+}

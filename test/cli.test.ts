@@ -289,6 +289,48 @@ describe('gatepass hash', () => {
   });
 });
 
+describe('gatepass key', () => {
+  it('prints a PKCS#8 private key for each asymmetric algorithm, which signs tokens that its JWKS verifies', async () => {
+    const algorithms = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const;
+    const runs = await Promise.all(algorithms.map((alg) => gatepass(['key', '--alg', alg])));
+    for (const [i, alg] of algorithms.entries()) {
+      const run = runs[i]!;
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----\n$/);
+      const tokens = createTokens({ keys: [{ privateKey: run.stdout, alg }] });
+      const { token } = await tokens.issue('johndoe');
+      expect((await tokens.verify(token)).sub).toBe('johndoe');
+      const [published] = tokens.keys.jwks().keys;
+      expect(published).toMatchObject({ alg, use: 'sig' });
+      expect(Object.keys(published!).filter((member) => ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].includes(member))).toEqual([]);
+    }
+  });
+
+  it('prints a private JWK with its thumbprint as kid, and an HMAC secret as long as the hash', async () => {
+    const [jwk, hs256, hs512, again] = await Promise.all([
+      gatepass(['key', '--alg', 'ES256', '--format', 'jwk']),
+      gatepass(['key', '--alg', 'HS256']),
+      gatepass(['key', '--alg', 'HS512']),
+      gatepass(['key', '--alg', 'HS256']),
+    ]);
+    const key = JSON.parse(jwk.stdout) as { kid: string; d: string; alg: string; use: string };
+    expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    const tokens = createTokens({ keys: [{ privateKey: key }] });
+    expect(tokens.keys.list()).toEqual([]);
+    await tokens.keys.ready;
+    expect(tokens.keys.list().map((info) => info.kid)).toEqual([key.kid]);
+    expect(hs256.stdout).toMatch(/^[A-Za-z0-9_-]{43}\n$/);
+    expect(hs512.stdout).toMatch(/^[A-Za-z0-9_-]{86}\n$/);
+    expect(hs256.stdout).not.toBe(again.stdout);
+  });
+
+  it('refuses an unknown algorithm and a format for a secret', async () => {
+    const [alg, format] = await Promise.all([gatepass(['key', '--alg', 'none']), gatepass(['key', '--alg', 'HS256', '--format', 'pem'])]);
+    expectUsageError(alg, '--alg', "'none'");
+    expectUsageError(format, '--format');
+  });
+});
+
 describe('gatepass secret', () => {
   const decode = (text: string, format: 'base64url' | 'hex') => Buffer.from(text.trimEnd(), format);
 

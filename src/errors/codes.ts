@@ -52,7 +52,7 @@ export interface ErrorSpec {
  * | `ERR_INVALID_SCOPE` | 400 | `invalid_scope` |
  * | `ERR_INVALID_GRANT` | 400 | `invalid_grant` |
  * | `ERR_INVALID_CLIENT` | 401 | `invalid_client` |
- * | `ERR_BUSY` | 503 | `temporarily_unavailable` |
+ * | `ERR_BUSY`, `ERR_KEYS_UNAVAILABLE` | 503 | `temporarily_unavailable` |
  * | `ERR_HOOK_FAILED` | 500 | `server_error` |
  * | `ERR_HOOK_TIMEOUT` | 503 | `temporarily_unavailable` |
  */
@@ -72,12 +72,14 @@ export type ResourceErrorCode =
   | 'ERR_TOKEN_CLAIM'
   | 'ERR_TOKEN_INVALID'
   | 'ERR_TOKEN_REVOKED'
+  | 'ERR_TOKEN_KEY_UNKNOWN'
   | 'ERR_UNKNOWN_SUBJECT'
   | 'ERR_API_KEY_INVALID'
   | 'ERR_BASIC_INVALID'
   | 'ERR_BASIC_MALFORMED'
   | 'ERR_INACTIVE_USER'
   | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_KEYS_UNAVAILABLE'
   | SharedErrorCode;
 
 /** The codes the token endpoint answers with: the codes of {@link TokenRequestError}. */
@@ -151,6 +153,7 @@ export const SPECS = {
   ERR_TOKEN_CLAIM: invalidToken('The access token claims are invalid'),
   ERR_TOKEN_INVALID: invalidToken('The access token is invalid'),
   ERR_TOKEN_REVOKED: invalidToken('The access token was revoked'),
+  ERR_TOKEN_KEY_UNKNOWN: invalidToken('The access token names a key that is not trusted'),
   ERR_UNKNOWN_SUBJECT: invalidToken('The access token subject is unknown'),
   ERR_API_KEY_INVALID: { status: 401, detail: 'Could not validate credentials', description: 'The API key is invalid', challenge: 'scheme' },
   ERR_BASIC_INVALID: {
@@ -172,6 +175,13 @@ export const SPECS = {
     detail: 'Not enough permissions',
     description: 'The credentials lack a required scope',
     challenge: 'error',
+  },
+  ERR_KEYS_UNAVAILABLE: {
+    status: 503,
+    oauthError: 'temporarily_unavailable',
+    detail: 'Service temporarily unavailable',
+    description: 'The keys to verify the access token could not be fetched',
+    challenge: 'none',
   },
   // Token endpoint (RFC 6749 §5.2).
   ERR_CONTENT_TYPE: invalidRequest('Unsupported content type, expected a form'),

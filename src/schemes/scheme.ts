@@ -10,7 +10,7 @@
 import type { CredentialSources } from '../authorization-header.js';
 import { hookFailure } from '../lib/hooks.js';
 import type { OpenApiObject } from '../openapi.js';
-import type { AccessTokenClaims } from '../token.js';
+import type { AccessTokenClaims } from '../tokens/tokens.js';
 
 /** What a scheme's verification admits: who, as the app's user, holding which scopes. */
 export interface Verified<User> {

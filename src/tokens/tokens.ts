@@ -1,36 +1,21 @@
 /**
- * Access tokens: JWTs issued and verified with `jose` (RFC 7519, RFC 8725), and the token endpoint's
- * success response (RFC 6749 §5.1).
+ * Access tokens: JWTs issued and verified with `jose` (RFC 7519, RFC 8725), signed by the newest key
+ * of a key set, verified by `kid` against that set or against a trusted issuer's published keys.
  *
  * @module
  */
-import { jwtVerify, SignJWT, importPKCS8, importSPKI, type CryptoKey, type JWTPayload, type KeyObject } from 'jose';
-import { BearerError, type AuthError } from './errors/auth-error.js';
-import type { ResourceErrorCode } from './errors/codes.js';
-import { asEndpointError } from './errors/endpoint.js';
-import { callHook, checkTimeout } from './lib/hooks.js';
-import { checkOptionNames, checkOptionsObject } from './lib/options.js';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { AuthError, BearerError } from '../errors/auth-error.js';
+import type { ResourceErrorCode } from '../errors/codes.js';
+import { asEndpointError } from '../errors/endpoint.js';
+import { callHook, checkTimeout } from '../lib/hooks.js';
+import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
+import { ALGORITHMS, isAlgorithm, isHmac, type TokenAlgorithm } from './algorithms.js';
+import { createKeySet, type KeySet, type ManagedKeySet } from './key-set.js';
+import { checkKeySpec, KEY_SPEC_NAMES, type KeyInput, type KeySpec } from './signing-key.js';
+import { trustIssuer, type IssuerVerifier, type TrustedIssuer } from './trusted-issuer.js';
 
-/** JWS algorithms gatepass signs and verifies with. `none` is never one of them. */
-export type TokenAlgorithm =
-  | 'HS256'
-  | 'HS384'
-  | 'HS512'
-  | 'RS256'
-  | 'RS384'
-  | 'RS512'
-  | 'PS256'
-  | 'PS384'
-  | 'PS512'
-  | 'ES256'
-  | 'ES384'
-  | 'ES512'
-  | 'EdDSA';
-
-const ALGORITHMS: readonly string[] = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] satisfies TokenAlgorithm[];
-
-/** A key: an imported `CryptoKey`/`KeyObject`, or a PEM string (PKCS#8 private, SPKI public). */
-export type KeyInput = CryptoKey | KeyObject | string;
+export type { TokenAlgorithm } from './algorithms.js';
 
 /** The claims of a verified access token. `sub` is always a non-empty string. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -39,7 +24,10 @@ export interface AccessTokenClaims extends JWTPayload {
   scope?: string;
 }
 
-/** How tokens are signed and verified. Give `secret` (HMAC) or `privateKey`/`publicKey`. */
+/**
+ * How tokens are signed and verified. Give one key (`secret` for HMAC, or `privateKey`/`publicKey`),
+ * or `keys` for several, or only `trustedIssuers` for an API that verifies tokens it does not issue.
+ */
 export interface TokenOptions {
   /** The HMAC key for `HS*`: a string is used as its UTF-8 bytes. At least as long as the hash (32 bytes for HS256). */
   secret?: string | Uint8Array;
@@ -47,9 +35,22 @@ export interface TokenOptions {
   privateKey?: KeyInput;
   /** The key that verifies tokens signed with an asymmetric algorithm. */
   publicKey?: KeyInput;
-  /** The algorithm tokens are issued with. Default `HS256`. */
+  /**
+   * Several keys, newest first: the first that can sign signs, every one verifies the tokens that
+   * name its `kid`. Rotate at run time through {@link Tokens.keys}.
+   */
+  keys?: readonly KeySpec[];
+  /**
+   * Issuers whose tokens are accepted too, each verified against its own JWKS (fetched from
+   * `jwksUri` or found by OpenID Connect discovery), with its own `iss`, `aud` and algorithms.
+   */
+  trustedIssuers?: readonly TrustedIssuer[];
+  /** The algorithm tokens are issued with. Default `HS256`; with `keys`, each key's own `alg`. */
   algorithm?: TokenAlgorithm;
-  /** The algorithms a token may carry to be verified (RFC 8725 §3.1). Default: `[algorithm]`. */
+  /**
+   * The algorithms a token may carry to be verified (RFC 8725 §3.1): with one key, `[algorithm]`
+   * by default; with `keys`, each key verifies only its own `alg`, within this list when given.
+   */
   algorithms?: readonly TokenAlgorithm[];
   /** Lifetime of issued tokens in seconds. Default 1800 (FastAPI's 30 minutes). */
   expiresIn?: number;
@@ -82,6 +83,8 @@ export const TOKEN_OPTION_NAMES = {
   secret: true,
   privateKey: true,
   publicKey: true,
+  keys: true,
+  trustedIssuers: true,
   algorithm: true,
   algorithms: true,
   expiresIn: true,
@@ -120,6 +123,8 @@ export interface IssuedToken {
 
 /** Issues and verifies access tokens with keys imported once, at creation. */
 export interface Tokens {
+  /** The signing and verification keys, for rotation at run time and for publishing the JWKS. */
+  readonly keys: KeySet;
   /**
    * Signs an access token for `subject`.
    *
@@ -129,7 +134,9 @@ export interface Tokens {
   /**
    * Verifies a token and returns its claims.
    *
-   * @throws {@link BearerError} with an `invalid_token` code; jose's error is its `cause`.
+   * @throws {@link BearerError} with an `invalid_token` code; jose's error is its `cause`. A
+   * trusted issuer whose keys cannot be fetched is `ERR_KEYS_UNAVAILABLE` (503): never a pass, and
+   * never a 401 that blames the client.
    */
   verify(token: string): Promise<AccessTokenClaims>;
 }
@@ -164,14 +171,13 @@ const JOSE_CODES: Readonly<Record<string, ResourceErrorCode>> = {
 };
 
 /** Maps a `jose` failure to an `invalid_token` error that keeps it as `cause`. */
-function fromJose(err: unknown): BearerError {
+function fromJose(err: unknown): AuthError {
+  if (err instanceof AuthError) return err;
   const joseCode = (err as { code?: unknown } | null)?.code;
   const code = (typeof joseCode === 'string' && JOSE_CODES[joseCode]) || 'ERR_TOKEN_INVALID';
   const claim = (err as { claim?: unknown }).claim;
   return new BearerError(code, typeof claim === 'string' ? { cause: err, claim } : { cause: err });
 }
-
-const isHmac = (alg: TokenAlgorithm): boolean => alg.startsWith('HS');
 
 /**
  * Creates the token issuer and verifier. Keys are imported here, once; `issue` and `verify` reuse
@@ -204,8 +210,6 @@ const MAKE_A_SECRET = '`npx gatepass secret` prints one';
  * @internal
  */
 export function buildTokens(options: TokenOptions, where: string): Tokens {
-  const algorithm = options.algorithm ?? 'HS256';
-  const algorithms = [...(options.algorithms ?? [algorithm])];
   const expiresIn = options.expiresIn ?? 1800;
   const clockTolerance = options.clockTolerance ?? 0;
   const maxTokenLength = options.maxTokenLength ?? 8192;
@@ -215,78 +219,71 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
   const newJti =
     options.jti === true ? () => crypto.randomUUID() : typeof options.jti === 'function' ? options.jti : undefined;
 
-  if (algorithms.length === 0) throw new TypeError(`${where}: algorithms must not be empty`);
   if (!Number.isInteger(expiresIn) || expiresIn <= 0) {
     throw new RangeError(`${where}: expiresIn must be a positive whole number of seconds`);
   }
-  const hmac = options.secret !== undefined;
-  const keyPair = options.privateKey !== undefined || options.publicKey !== undefined;
-  if (!hmac && !keyPair) {
-    throw new TypeError(
-      `${where}: secret is missing — give secret (at least 32 bytes for HS256; ${MAKE_A_SECRET}), ` +
-        'or privateKey and publicKey with an asymmetric algorithm',
-    );
-  }
-  if (hmac && keyPair) throw new TypeError(`${where}: give secret or privateKey/publicKey, not both`);
-  if (typeof options.secret !== 'string' && options.secret !== undefined && !(options.secret instanceof Uint8Array)) {
-    throw new TypeError(`${where}: secret must be a string or a Uint8Array`);
-  }
-  for (const alg of [algorithm, ...algorithms]) {
-    if (!ALGORITHMS.includes(alg)) {
+  for (const alg of [...(options.algorithm === undefined ? [] : [options.algorithm]), ...(options.algorithms ?? [])]) {
+    if (!isAlgorithm(alg)) {
       throw new TypeError(`${where}: algorithm ${JSON.stringify(alg)} is not supported; use one of ${ALGORITHMS.join(', ')}`);
     }
-    if (isHmac(alg) !== hmac) {
-      throw new TypeError(
-        hmac
-          ? `${where}: algorithm ${alg} needs privateKey/publicKey, not secret`
-          : `${where}: algorithm ${alg} needs secret, not privateKey/publicKey`,
-      );
-    }
   }
-
-  const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
-  if (secret !== undefined) {
-    const longest = [algorithm, ...algorithms].reduce((a, b) => (Number(b.slice(2)) > Number(a.slice(2)) ? b : a));
-    const needed = Number(longest.slice(2)) / 8;
-    if (secret.byteLength < needed) {
-      throw new RangeError(`${where}: secret must be at least ${needed} bytes for ${longest} (RFC 7518 §3.2); ${MAKE_A_SECRET}`);
-    }
-  }
-  const importKey = (alg: TokenAlgorithm, use: 'sign' | 'verify'): Promise<CryptoKey | KeyObject> => {
-    if (secret !== undefined) {
-      const hash = { name: 'HMAC', hash: `SHA-${alg.slice(2)}` };
-      return crypto.subtle.importKey('raw', secret, hash, false, [use]);
-    }
-    const key = use === 'sign' ? options.privateKey : options.publicKey;
-    if (key === undefined) return Promise.reject(new TypeError(`${where}: no ${use === 'sign' ? 'privateKey' : 'publicKey'} to ${use} with`));
-    if (typeof key !== 'string') return Promise.resolve(key);
-    return use === 'sign' ? importPKCS8(key, alg) : importSPKI(key, alg);
-  };
-  const signingKey = importKey(algorithm, 'sign');
-  // What jose verifies with, decided once the keys are imported: the key itself when one algorithm is
-  // allowed, else a lookup by the token's `alg` (a resolver function costs jose a step per call).
-  let verifyKey: CryptoKey | KeyObject | ((header: { alg?: string }) => CryptoKey) | undefined;
-  const verifyKeyReady = Promise.all(algorithms.map(async (alg) => [alg, await importKey(alg, 'verify')] as const)).then(
-    (entries) => {
-      const keys = new Map<string, CryptoKey | KeyObject>(entries);
-      verifyKey = keys.size === 1 ? entries[0]![1] : (header) => keys.get(header.alg ?? '') as CryptoKey;
-    },
-  );
-  // A bad key surfaces on first use (as itself, not as a 401); keep it from being reported as unhandled at setup.
-  signingKey.catch(() => {});
-  verifyKeyReady.catch(() => {});
-  const verifyOptions = {
-    algorithms,
+  if (options.algorithms !== undefined && options.algorithms.length === 0) throw new TypeError(`${where}: algorithms must not be empty`);
+  const specs = keySpecs(options, where);
+  const requiredClaims = options.requireExpiry === false ? ['sub'] : ['sub', 'exp'];
+  const trusted = trustedIssuers(options.trustedIssuers, { clockTolerance, requiredClaims }, where);
+  const keys: ManagedKeySet = createKeySet(specs, options.algorithm, { expiresIn, clockTolerance }, where, options.keys !== undefined);
+  // The algorithms a local key may verify: its own, within `algorithms` when given.
+  const allowed = options.algorithms === undefined ? undefined : new Set<string>(options.algorithms);
+  const remoteAlgorithms = new Set(trusted.flatMap((issuerKeys) => issuerKeys.algorithms));
+  const localOptions = {
     clockTolerance,
-    requiredClaims: options.requireExpiry === false ? ['sub'] : ['sub', 'exp'],
+    requiredClaims,
     ...(issuer === undefined ? {} : { issuer }),
     ...(audience === undefined ? {} : { audience }),
     ...(typ === undefined ? {} : { typ }),
   };
 
+  /** Verifies against the key set or a trusted issuer, as the token's header and `iss` say. */
+  async function verifySignedToken(token: string): Promise<JWTPayload> {
+    let header: ProtectedHeaderParameters;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch (cause) {
+      throw new BearerError('ERR_TOKEN_MALFORMED', { cause });
+    }
+    const alg = header.alg;
+    if (typeof alg !== 'string' || !isAlgorithm(alg)) throw new BearerError('ERR_TOKEN_ALGORITHM');
+    if (keys.size === 0) await keys.ready;
+    // An algorithm no key verifies, or outside `algorithms`, is refused before any key is looked up:
+    // an HMAC token never meets a public key (RFC 8725 §2.1).
+    const localAlg = (allowed === undefined || allowed.has(alg)) && keys.verifies(alg);
+    const remoteAlg = remoteAlgorithms.has(alg);
+    if (!localAlg && !remoteAlg) throw new BearerError('ERR_TOKEN_ALGORITHM');
+    const local = localAlg ? keys.match(header.kid, alg) : ({ unknown: true } as const);
+    if ('key' in local) return (await jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] })).payload;
+    if (remoteAlg && !('wrongAlgorithm' in local)) {
+      let iss: unknown;
+      try {
+        iss = decodeJwt(token).iss;
+      } catch (cause) {
+        throw new BearerError('ERR_TOKEN_MALFORMED', { cause });
+      }
+      const from = trusted.find((candidate) => candidate.issuer === iss && candidate.algorithms.includes(alg));
+      if (from !== undefined) return from.verify(token);
+      if (!trusted.some((candidate) => candidate.issuer === iss)) {
+        throw iss === issuer && localAlg ? new BearerError('ERR_TOKEN_KEY_UNKNOWN') : new BearerError('ERR_TOKEN_CLAIM', { claim: 'iss' });
+      }
+      throw new BearerError('ERR_TOKEN_ALGORITHM');
+    }
+    throw new BearerError('wrongAlgorithm' in local ? 'ERR_TOKEN_ALGORITHM' : 'ERR_TOKEN_KEY_UNKNOWN');
+  }
+
   return {
+    keys,
+
     async issue(subject, issue = {}) {
       if (typeof subject !== 'string' || subject === '') throw new TypeError('issue: subject must be a non-empty string');
+      const signer = await keys.signer();
       const lifetime = issue.expiresIn ?? expiresIn;
       const scopes = [...(issue.scopes ?? [])];
       const now = Math.floor(Date.now() / 1000);
@@ -296,8 +293,9 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       if (issuer !== undefined) claims.iss = issuer;
       if (audience !== undefined) claims.aud = audience;
       if (newJti !== undefined) claims.jti = newJti();
-      const header = typ === undefined ? { alg: algorithm } : { alg: algorithm, typ };
-      const token = await new SignJWT(claims).setProtectedHeader(header).sign(await signingKey);
+      const header = { alg: signer.alg, kid: signer.kid, ...(typ === undefined ? {} : { typ }) };
+      keys.signed(signer, claims.exp!);
+      const token = await new SignJWT(claims).setProtectedHeader(header).sign(signer.signKey!);
       return { token, claims, expiresIn: lifetime, scopes };
     },
 
@@ -307,11 +305,9 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       const segments = COMPACT_JWS.exec(token);
       if (segments === null || !segments.slice(1).every(isCanonical)) throw new BearerError('ERR_TOKEN_MALFORMED');
 
-      if (verifyKey === undefined) await verifyKeyReady;
       let payload: JWTPayload;
       try {
-        // A key or a key lookup: jose takes either (the cast only picks one of its overloads).
-        ({ payload } = await jwtVerify(token, verifyKey as CryptoKey, verifyOptions));
+        payload = await verifySignedToken(token);
       } catch (err) {
         throw fromJose(err);
       }
@@ -339,55 +335,62 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
   };
 }
 
-/** The token endpoint's success body (RFC 6749 §5.1). */
-export interface TokenResponseBody {
-  /** The access token. */
-  access_token: string;
-  /** Always `bearer` (RFC 6750). */
-  token_type: 'bearer';
-  /** Lifetime in seconds. */
-  expires_in: number;
-  /** Present when scopes were granted or the grant differs from the request (RFC 6749 §3.3). */
-  scope?: string;
-}
-
-/** The token endpoint's complete success answer. */
-export interface TokenResponse {
-  /** Always 200. */
-  status: 200;
-  /** RFC 6749 §5.1: responses with tokens are never cached. */
-  headers: TokenResponseHeaders;
-  /** The JSON body. */
-  body: TokenResponseBody;
-}
-
-/** The headers RFC 6749 §5.1 requires on a token response. */
-// A type alias, not an interface: it then fits where a `Record<string, string>` (a `HeadersInit`) is expected.
-export type TokenResponseHeaders = {
-  /** `no-store`: no cache may keep the token. */
-  readonly 'Cache-Control': 'no-store';
-  /** `no-cache`, for HTTP/1.0 caches. */
-  readonly Pragma: 'no-cache';
-};
+const MAKE_A_SECRET_HINT = `at least 32 bytes for HS256; ${MAKE_A_SECRET}`;
 
 /**
- * Builds the token endpoint's 200 answer (RFC 6749 §5.1): the body, and `Cache-Control: no-store`
- * with `Pragma: no-cache` so no cache keeps the token.
- *
- * @param requested - the scopes the client asked for; `scope` is included whenever the grant differs.
- *
- * @example
- * ```ts
- * import { createTokens, tokenResponse } from 'gatepass';
- *
- * const tokens = createTokens({ secret: process.env.GATEPASS_SECRET! });
- * const answer = tokenResponse(await tokens.issue('johndoe', { scopes: ['me'] }), ['me', 'items']);
- * answer.body; // { access_token: 'eyJ…', token_type: 'bearer', expires_in: 1800, scope: 'me' }
- * ```
+ * The key specs the options describe: `keys` as given, or the one key of `secret` or
+ * `privateKey`/`publicKey`, once for each allowed algorithm (the issuing one first).
  */
-export function tokenResponse(issued: IssuedToken, requested: readonly string[] = issued.scopes): TokenResponse {
-  const body: TokenResponseBody = { access_token: issued.token, token_type: 'bearer', expires_in: issued.expiresIn };
-  const differs = requested.length !== issued.scopes.length || requested.some((scope) => !issued.scopes.includes(scope));
-  if (issued.scopes.length > 0 || differs) body.scope = issued.scopes.join(' ');
-  return { status: 200, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' }, body };
+function keySpecs(options: TokenOptions, where: string): KeySpec[] {
+  const { secret, privateKey, publicKey, keys } = options;
+  const single = secret !== undefined || privateKey !== undefined || publicKey !== undefined;
+  if (keys !== undefined) {
+    if (single) throw new TypeError(`${where}: give keys, or secret or privateKey/publicKey, not both`);
+    if (!Array.isArray(keys) || (keys.length === 0 && options.trustedIssuers === undefined)) {
+      throw new TypeError(`${where}: keys must be a non-empty array of keys`);
+    }
+    return keys.map((spec, i) => {
+      checkOptionsObject(`${where}: keys[${i}]`, spec);
+      checkOptionNames(`${where}: keys[${i}]`, spec, KEY_SPEC_NAMES);
+      return { ...spec };
+    });
+  }
+  if (!single) {
+    if (options.trustedIssuers !== undefined) return [];
+    throw new TypeError(
+      `${where}: secret is missing — give secret (${MAKE_A_SECRET_HINT}), or privateKey and publicKey with an asymmetric algorithm, ` +
+        'or keys, or trustedIssuers for an API that only verifies',
+    );
+  }
+  if (secret !== undefined && (privateKey !== undefined || publicKey !== undefined)) {
+    throw new TypeError(`${where}: give secret or privateKey/publicKey, not both`);
+  }
+  const algorithm = options.algorithm ?? 'HS256';
+  const algorithms = [...new Set([algorithm, ...(options.algorithms ?? [])])];
+  // The longest hash first, so that a short secret is reported for the algorithm that needs most.
+  const bySize = secret === undefined ? algorithms : [...algorithms].sort((a, b) => Number(b.slice(2)) - Number(a.slice(2)));
+  for (const alg of bySize) {
+    if (isHmac(alg) !== (secret !== undefined)) {
+      throw new TypeError(
+        secret !== undefined ? `${where}: algorithm ${alg} needs privateKey/publicKey, not secret` : `${where}: algorithm ${alg} needs secret, not privateKey/publicKey`,
+      );
+    }
+  }
+  if (secret !== undefined) for (const alg of bySize) checkKeySpec({ secret, alg }, alg, where);
+  const key: KeySpec = secret !== undefined ? { secret } : { ...(privateKey === undefined ? {} : { privateKey }), ...(publicKey === undefined ? {} : { publicKey }) };
+  return (secret === undefined ? algorithms : [algorithm, ...bySize.filter((alg) => alg !== algorithm)]).map((alg) => ({ ...key, alg }));
+}
+
+function trustedIssuers(
+  list: readonly TrustedIssuer[] | undefined,
+  shared: { clockTolerance: number; requiredClaims: string[] },
+  where: string,
+): IssuerVerifier[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) throw new TypeError(`${where}: trustedIssuers must be an array`);
+  const verifiers = list.map((trusted, i) => trustIssuer(trusted, shared, `${where}: trustedIssuers[${i}]`));
+  const issuers = verifiers.map((verifier) => verifier.issuer);
+  const twice = issuers.find((issuer, i) => issuers.indexOf(issuer) !== i);
+  if (twice !== undefined) throw new TypeError(`${where}: trustedIssuers lists ${twice} twice`);
+  return verifiers;
 }
