@@ -142,16 +142,17 @@ export function passwordHasher(argon2: Argon2, options: PasswordHasherOptions): 
     return gate.run(() => argon2.verify(stored, input));
   };
   // Verifying costs the same whatever digest a hash holds, so the dummy needs no hashing to make:
-  // the current parameters with a random salt and digest, which no password matches in practice.
+  // the current parameters with a random salt and digest, which no password matches in practice. Made
+  // on first use: a Worker creates its hasher at start-up, where workerd allows no random values.
   const random = (bytes: number): Uint8Array => crypto.getRandomValues(new Uint8Array(bytes));
-  const dummy = formatArgon2idPhc(params, random(16), random(32));
+  let dummy: string | undefined;
 
   const hasher: PasswordHasher = {
     hash,
     verify,
     async verifyUser(stored, password) {
       if (stored) return verify(stored, password);
-      await verify(dummy, password);
+      await verify((dummy ??= formatArgon2idPhc(params, random(16), random(32))), password);
       return false;
     },
     needsRehash(stored) {
