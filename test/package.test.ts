@@ -89,10 +89,12 @@ describe('gatepass/password where no native addon loads', () => {
     expect(run([], "console.log(import.meta.resolve('gatepass/password'))")).toBe(`file://${join(root, 'dist', 'password.js')}`);
   });
 
+  // esbuild's browser platform adds the `browser` condition; wrangler and Vercel's edge bundler name theirs.
   it.each([
     ['browser', []],
     ['neutral', ['workerd', 'worker', 'browser']],
-  ] as const)('bundles for the %s platform with no Node built-in and no native addon', async (platform, conditions) => {
+    ['neutral', ['edge-light', 'worker', 'browser']],
+  ] as const)('bundles for the %s platform with the conditions %j, with no Node built-in and no native addon', async (platform, conditions) => {
     const { build } = await import('esbuild');
     const result = await build({
       stdin: { contents: "export { createPasswordHasher } from 'gatepass/password';", resolveDir: root, loader: 'js' },
