@@ -2,6 +2,7 @@
 // and the `gatepass/<adapter>` alias (vitest.config.ts) read that folder; the test suites read the
 // registry in test/support/adapters.ts. What cannot be derived fails here, loudly, when an adapter is
 // added: its test app in the registry, its package.json "exports" entry, its example app.
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ADAPTER_NAMES, adapters, serve } from './support/adapters.js';
@@ -63,6 +64,7 @@ describe('the adapter registry', () => {
     expect(viaAlias).toBe(direct);
     expect(Object.keys(viaAlias).filter((key) => key !== 'gatepass' && key !== 'default').sort()).toEqual([
       'authErrorHandler',
+      'jwksEndpoint',
       'optionalAuth',
       'requireAuth',
       'tokenEndpoint',
@@ -72,6 +74,30 @@ describe('the adapter registry', () => {
 
 describe.each(adapters)('$name', (adapter) => {
   const app = serve(adapter, () => securityEngine().then((e) => e.auth));
+
+  it('the JWKS endpoint answers GET and HEAD with caching headers, 304 for a held ETag, and 405 otherwise', async () => {
+    const get = await fetch(`${app().url}/jwks`);
+    expect(get.status).toBe(200);
+    // The security engine signs with an HMAC secret: nothing to publish.
+    expect(await get.json()).toEqual({ keys: [] });
+    expect(get.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(get.headers.get('content-type')).toMatch(/^application\/jwk-set\+json(; charset=utf-8)?$/);
+    const etag = get.headers.get('etag')!;
+    // A strong validator: the first 16 bytes of the document's SHA-256, base64url.
+    expect(etag).toBe(`"${createHash('sha256').update('{"keys":[]}').digest().subarray(0, 16).toString('base64url')}"`);
+    const head = await fetch(`${app().url}/jwks`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBe(etag);
+    expect(await head.text()).toBe('');
+    const held = await fetch(`${app().url}/jwks`, { headers: { 'if-none-match': `W/${etag}, "other"` } });
+    expect(held.status).toBe(304);
+    for (const method of ['POST', 'DELETE']) {
+      const refused = await fetch(`${app().url}/jwks`, { method });
+      expect(refused.status, method).toBe(405);
+      expect(refused.headers.get('allow')).toBe('GET, HEAD');
+      expect(await refused.json()).toEqual({ detail: 'Method Not Allowed' });
+    }
+  });
 
   it('the token endpoint answers any method but POST with 405, Allow: POST and a JSON body', async () => {
     for (const method of ['GET', 'PUT', 'DELETE', 'PATCH']) {

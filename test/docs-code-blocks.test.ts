@@ -311,8 +311,9 @@ const SAMPLE_OPTIONS: Partial<Record<string, AuthErrorOptions>> = {
   ERR_API_KEY_INVALID: { challenges: ['APIKey'] },
   ERR_BASIC_INVALID: { challenges: ['Basic realm="api"'] },
   ERR_BASIC_MALFORMED: { challenges: ['Basic realm="api"'] },
+  ERR_KEYS_UNAVAILABLE: { retryAfter: 30 },
 };
-const PLACEHOLDERS: Record<string, string> = { '<claim>': 'exp', '<scopes>': 'me items', '<parameter>': 'username', '<realm>': 'api' };
+const PLACEHOLDERS: Record<string, string> = { '<claim>': 'exp', '<scopes>': 'me items', '<parameter>': 'username', '<realm>': 'api', '<cooldown>': '30' };
 /** Headers every token endpoint error carries, said once above its table. */
 const TOKEN_ENDPOINT_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
