@@ -43,6 +43,8 @@ export interface WorkerdOptions {
 export interface RunningWorkerd {
   /** The port workerd listens on. */
   port: number;
+  /** workerd's process id. */
+  pid: number;
   /** Resolves with workerd's exit code (null when a signal ended it) once it exits. */
   exited: Promise<number | null>;
   /** Sends workerd SIGTERM; resolves with its exit code once it exited and its temporary folder is gone. */
@@ -159,6 +161,7 @@ const worker :Workerd.Worker = (
   });
   return {
     port,
+    pid: child.pid!,
     exited,
     stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
