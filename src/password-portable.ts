@@ -2,7 +2,8 @@
  * `gatepass/password` where no native addon loads (workerd, edge runtimes, browsers): the package's
  * `exports` conditions `workerd`, `edge-light`, `worker` and `browser` select this build. Same API and
  * the same PHC strings as the native one, computed by `@noble/hashes` (JavaScript, no WebAssembly: it
- * needs nothing from the bundler). About ten times slower than the native addon: see docs/runtimes.md.
+ * needs nothing from the bundler). A hash takes about fifteen times the native addon's CPU time: see
+ * docs/runtimes.md.
  *
  * @module
  */

@@ -11,7 +11,7 @@ describe.each([
   { build: 'native', createPasswordHasher: nativeHasher },
   { build: 'portable', createPasswordHasher: portableHasher },
 ])('$build', ({ createPasswordHasher }) => {
-  // Where the parameters do not matter, cheap ones: the JavaScript build takes about ten times as long.
+  // Where the parameters do not matter, cheap ones: the JavaScript build takes about fifteen times as long.
   const cheap = { memoryCost: 1024, timeCost: 1 };
 
   describe('hash', () => {
