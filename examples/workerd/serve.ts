@@ -7,7 +7,7 @@
 // startWorkerd() is exported for the tests, which run other Workers the same way.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -175,6 +175,10 @@ if (isMain) {
   // As examples/tutorial.ts's `address`, `announce` and `secret`, which this launcher cannot import: the tutorial
   // runs in the Worker, and importing it here would make a second key. The random key is made here because
   // workerd allows no random values while a Worker starts, where the tutorial makes its key.
+  if (!existsSync(path.join(root, 'dist', 'fetch.js'))) {
+    console.error('dist/ is missing: run `npm run build` first (the Worker is bundled from the built package)');
+    process.exit(1);
+  }
   const host = process.env.HOST ?? '127.0.0.1';
   if (!process.env.GATEPASS_SECRET && (process.env.GATEPASS_ALG || 'HS256').startsWith('HS')) {
     console.warn('GATEPASS_SECRET is not set: using a random key, so tokens will not survive a restart.');
