@@ -1,6 +1,7 @@
 /** `gatepass key`: a fresh signing key for an algorithm, as the app's configuration takes it. */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair } from 'jose';
+import { createTokens } from '../index.js';
 import { oneOf, parseOrExplain, UsageError, type Command } from './args.js';
 
 const ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'PS256', 'ES384', 'ES512', 'RS384', 'RS512', 'PS384', 'PS512', 'HS256', 'HS384', 'HS512'] as const;
@@ -46,14 +47,21 @@ export const key: Command = {
       process.stdout.write(`${Buffer.from(bytes).toString('base64url')}\n`);
       return;
     }
-    const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg.startsWith('RS') || alg.startsWith('PS') ? { modulusLength: 2048 } : {}) });
+    const privateKey = generate(alg);
     if (format === 'pem') {
-      process.stdout.write(`${(await exportPKCS8(privateKey)).trimEnd()}\n`);
+      process.stdout.write(`${String(privateKey.export({ format: 'pem', type: 'pkcs8' })).trimEnd()}\n`);
       return;
     }
-    const jwk = await exportJWK(privateKey);
-    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicPart } = jwk;
-    const kid = await calculateJwkThumbprint(publicPart);
-    process.stdout.write(`${JSON.stringify({ ...jwk, kid, alg, use: 'sig' })}\n`);
+    // The kid the library gives this key: its RFC 7638 thumbprint.
+    const { keys } = createTokens({ keys: [{ privateKey, alg }] });
+    await keys.ready;
+    const kid = keys.list()[0]!.kid;
+    process.stdout.write(`${JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid, alg, use: 'sig' })}\n`);
   },
 };
+
+function generate(alg: string): KeyObject {
+  if (alg === 'EdDSA') return generateKeyPairSync('ed25519').privateKey;
+  if (alg.startsWith('ES')) return generateKeyPairSync('ec', { namedCurve: { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }[alg]! }).privateKey;
+  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+}

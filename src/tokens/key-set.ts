@@ -11,7 +11,9 @@ import { checkKeySpec, importSigningKey, type ImportedKey, type KeySpec } from '
 
 /** What {@link KeySet.list} tells about a key. */
 export interface KeyInfo {
+  /** The key's id, as tokens it signs carry it. */
   readonly kid: string;
+  /** The one algorithm it signs and verifies with. */
   readonly alg: TokenAlgorithm;
   /** Whether this key signs new tokens now. Exactly one key does, unless none can. */
   readonly signing: boolean;

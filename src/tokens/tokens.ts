@@ -252,7 +252,9 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       throw new BearerError('ERR_TOKEN_MALFORMED', { cause });
     }
     const alg = header.alg;
-    if (typeof alg !== 'string' || !isAlgorithm(alg)) throw new BearerError('ERR_TOKEN_ALGORITHM');
+    // A header without a string `alg` is not a JWS (RFC 7515 §4.1.1); one with an unknown `alg` is refused as such.
+    if (typeof alg !== 'string') throw new BearerError('ERR_TOKEN_MALFORMED');
+    if (!isAlgorithm(alg)) throw new BearerError('ERR_TOKEN_ALGORITHM');
     if (keys.size === 0) await keys.ready;
     // An algorithm no key verifies, or outside `algorithms`, is refused before any key is looked up:
     // an HMAC token never meets a public key (RFC 8725 §2.1).

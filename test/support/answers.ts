@@ -14,6 +14,7 @@ export const DESCRIPTION = {
   ERR_TOKEN_EXPIRED: 'The access token expired',
   ERR_TOKEN_INVALID: 'The access token is invalid',
   ERR_TOKEN_REVOKED: 'The access token was revoked',
+  ERR_TOKEN_KEY_UNKNOWN: 'The access token names a key that is not trusted',
   ERR_UNKNOWN_SUBJECT: 'The access token subject is unknown',
 } as const;
 export type InvalidTokenCode = keyof typeof DESCRIPTION | `claim:${string}`;
