@@ -5,7 +5,17 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { apiKey, createApiKeyStore, createGatepass, httpBasic, type Gatepass, type Requirement, type TokenAlgorithm, type TokenOptions } from 'gatepass';
+import {
+  apiKey,
+  createApiKeyStore,
+  createGatepass,
+  createRedisRevocationStore,
+  httpBasic,
+  type Gatepass,
+  type Requirement,
+  type TokenAlgorithm,
+  type TokenOptions,
+} from 'gatepass';
 import { generateKeyPair } from 'jose';
 import { createPasswordHasher } from 'gatepass/password';
 
@@ -87,10 +97,32 @@ async function tokenOptions(): Promise<TokenOptions> {
   return { keys: [{ privateKey, alg: algorithm }], ...claims, ...trusted };
 }
 
+/**
+ * Where logouts are kept: in memory (this process only), or, with GATEPASS_REDIS_URL, in that Redis,
+ * shared by every instance pointing at it. Redis comes from the app's own `redis` package.
+ */
+async function revocationOptions(): Promise<TokenOptions> {
+  const url = process.env.GATEPASS_REDIS_URL;
+  if (!url) return {};
+  const { createClient } = await import('redis');
+  // Without an offline queue, a command while Redis is away fails at once: the request answers 503.
+  const client = createClient({ url, disableOfflineQueue: true });
+  let reported = false;
+  client.on('error', (err: Error) => {
+    // node-redis reconnects by itself; say so once, not on every retry.
+    if (!reported) console.error(`Redis at ${url}: ${err.message}; reconnecting`);
+    reported = true;
+  });
+  client.on('ready', () => (reported = false));
+  await client.connect();
+  return { revocations: createRedisRevocationStore(client) };
+}
+
 const passwords = createPasswordHasher();
 
 export const auth: Gatepass<User> = createGatepass<User>({
   ...(await tokenOptions()),
+  ...(await revocationOptions()),
   expiresIn: 30 * 60,
   scopes,
   async verifyCredentials({ username, password }) {

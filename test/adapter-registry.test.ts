@@ -65,6 +65,7 @@ describe('the adapter registry', () => {
     expect(Object.keys(viaAlias).filter((key) => key !== 'gatepass' && key !== 'default').sort()).toEqual([
       'authErrorHandler',
       'jwksEndpoint',
+      'logoutEndpoint',
       'optionalAuth',
       'requireAuth',
       'tokenEndpoint',

@@ -63,8 +63,9 @@ export function endpointSettings(
   where: string,
   auth: Gatepass<unknown>,
   options: EndpointOptions,
+  known: readonly (keyof EndpointOptions)[] = ['grantType', 'forwardErrors'],
 ): { endpoint: TokenEndpointOptions; forwardErrors: boolean } {
-  check(where, auth, options, ['grantType', 'forwardErrors']);
+  check(where, auth, options, known);
   const endpoint: TokenEndpointOptions = options.grantType === undefined ? {} : { grantType: options.grantType };
   return { endpoint, forwardErrors: options.forwardErrors === true };
 }

@@ -54,7 +54,7 @@ export interface ErrorSpec {
  * | `ERR_INVALID_CLIENT` | 401 | `invalid_client` |
  * | `ERR_BUSY`, `ERR_KEYS_UNAVAILABLE` | 503 | `temporarily_unavailable` |
  * | `ERR_HOOK_FAILED` | 500 | `server_error` |
- * | `ERR_HOOK_TIMEOUT` | 503 | `temporarily_unavailable` |
+ * | `ERR_HOOK_TIMEOUT`, `ERR_STORE_UNAVAILABLE` | 503 | `temporarily_unavailable` |
  */
 export type AuthErrorCode = ResourceErrorCode | TokenErrorCode;
 
@@ -104,7 +104,7 @@ export type TokenErrorCode =
  * Codes either endpoint answers with: server-side faults, and a password over the hasher's limit
  * (at the token endpoint, or in an HTTP Basic scheme's `verify`).
  */
-export type SharedErrorCode = 'ERR_PASSWORD_TOO_LONG' | 'ERR_BUSY' | 'ERR_HOOK_FAILED' | 'ERR_HOOK_TIMEOUT';
+export type SharedErrorCode = 'ERR_PASSWORD_TOO_LONG' | 'ERR_BUSY' | 'ERR_HOOK_FAILED' | 'ERR_HOOK_TIMEOUT' | 'ERR_STORE_UNAVAILABLE';
 
 const invalidToken = (description: string): ErrorSpec => ({
   status: 401,
@@ -242,6 +242,13 @@ export const SPECS = {
     oauthError: 'temporarily_unavailable',
     detail: 'Service temporarily unavailable',
     description: 'A check the server depends on did not answer in time',
+    challenge: 'none',
+  },
+  ERR_STORE_UNAVAILABLE: {
+    status: 503,
+    oauthError: 'temporarily_unavailable',
+    detail: 'Service temporarily unavailable',
+    description: 'A store the server depends on is unavailable',
     challenge: 'none',
   },
 } as const satisfies Record<AuthErrorCode, ErrorSpec>;

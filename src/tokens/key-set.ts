@@ -131,10 +131,12 @@ export function createKeySet(
 
   const until = (entry: Entry): number =>
     Math.max(entry.lastExpiry, (entry.retiredAt ?? Infinity) + lifetimes.expiresIn) + lifetimes.clockTolerance;
+  // The keys still in service. Filtering only when a retired key may have run out keeps the request
+  // path free of work and allocation.
   const live = (): Entry[] => {
     const t = now();
-    const kept = entries.filter((entry) => entry.retiredAt === undefined || t <= until(entry));
-    if (kept.length !== entries.length) entries = kept;
+    if (!entries.some((entry) => entry.retiredAt !== undefined && t > until(entry))) return entries;
+    entries = entries.filter((entry) => entry.retiredAt === undefined || t <= until(entry));
     return entries;
   };
   const byKid = (kid: string, what: string): Entry[] => {

@@ -8,7 +8,9 @@ import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload, 
 import { AuthError, BearerError } from '../errors/auth-error.js';
 import type { ResourceErrorCode } from '../errors/codes.js';
 import { asEndpointError } from '../errors/endpoint.js';
-import { callHook, checkTimeout } from '../lib/hooks.js';
+import { callHook, callStore, checkTimeout } from '../lib/hooks.js';
+import { createMemoryRevocationStore, type RevocationStore } from '../lifecycle/revocation-store.js';
+import { tokenId } from '../lifecycle/token-id.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { ALGORITHMS, isAlgorithm, isHmac, type TokenAlgorithm } from './algorithms.js';
 import { createKeySet, type KeySet, type ManagedKeySet } from './key-set.js';
@@ -74,6 +76,13 @@ export interface TokenOptions {
    * within `hookTimeout` with `ERR_HOOK_TIMEOUT` (503): never a pass.
    */
   isRevoked?: (claims: AccessTokenClaims) => boolean | Promise<boolean>;
+  /**
+   * Where revoked tokens are kept ({@link Tokens.revoke}, the adapters' `logoutEndpoint`), asked on
+   * every verification. Default: in this process's memory ({@link createMemoryRevocationStore}); give
+   * {@link createRedisRevocationStore} to share revocations between instances. A store that fails or
+   * does not answer within `hookTimeout` fails the request with `ERR_STORE_UNAVAILABLE` (503).
+   */
+  revocations?: RevocationStore;
   /** Milliseconds an app hook (`isRevoked`, and the engine's hooks) may take before the request fails with 503. Default 10000. */
   hookTimeout?: number;
 }
@@ -96,6 +105,7 @@ export const TOKEN_OPTION_NAMES = {
   maxTokenLength: true,
   jti: true,
   isRevoked: true,
+  revocations: true,
   hookTimeout: true,
 } as const satisfies Record<keyof TokenOptions, true>;
 
@@ -139,6 +149,13 @@ export interface Tokens {
    * never a 401 that blames the client.
    */
   verify(token: string): Promise<AccessTokenClaims>;
+  /**
+   * Verifies a token and revokes it until it expires: every later verification, by this instance or
+   * any other sharing the revocation store, refuses it with `ERR_TOKEN_REVOKED`.
+   *
+   * @throws {@link BearerError} as {@link Tokens.verify} does; a token already revoked is refused too.
+   */
+  revoke(token: string): Promise<AccessTokenClaims>;
 }
 
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
@@ -214,6 +231,10 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
   const clockTolerance = options.clockTolerance ?? 0;
   const maxTokenLength = options.maxTokenLength ?? 8192;
   const { issuer, typ, isRevoked } = options;
+  const revocations = options.revocations ?? createMemoryRevocationStore();
+  if (typeof revocations?.revoke !== 'function' || typeof revocations.isRevoked !== 'function') {
+    throw new TypeError(`${where}: revocations must be a revocation store (createMemoryRevocationStore(), createRedisRevocationStore())`);
+  }
   const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, where);
   const audience = typeof options.audience === 'string' ? options.audience : options.audience && [...options.audience];
   const newJti =
@@ -280,7 +301,7 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
     throw new BearerError('wrongAlgorithm' in local ? 'ERR_TOKEN_ALGORITHM' : 'ERR_TOKEN_KEY_UNKNOWN');
   }
 
-  return {
+  const tokens: Tokens = {
     keys,
 
     async issue(subject, issue = {}) {
@@ -326,6 +347,14 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
         throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'iat' });
       }
       const claims = payload as AccessTokenClaims;
+      if (revocations.empty !== true) {
+        const id = await tokenId(token);
+        if (await callStore(() => revocations.isRevoked(id), hookTimeout).catch((err: AuthError) => {
+          throw asEndpointError(err, BearerError);
+        })) {
+          throw new BearerError('ERR_TOKEN_REVOKED');
+        }
+      }
       if (isRevoked !== undefined) {
         const revoked = await callHook(() => isRevoked(claims), hookTimeout).catch((err: AuthError) => {
           throw asEndpointError(err, BearerError);
@@ -334,7 +363,19 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       }
       return claims;
     },
+
+    async revoke(token) {
+      const claims = await tokens.verify(token);
+      // A token without `exp` (requireExpiry: false) stays revoked for as long as a store keeps anything.
+      const until = claims.exp ?? Math.floor(Date.now() / 1000) + 10 * 365 * 86400;
+      const id = await tokenId(token);
+      await callStore(() => revocations.revoke(id, until), hookTimeout).catch((err: AuthError) => {
+        throw asEndpointError(err, BearerError);
+      });
+      return claims;
+    },
   };
+  return tokens;
 }
 
 const MAKE_A_SECRET_HINT = `at least 32 bytes for HS256; ${MAKE_A_SECRET}`;
