@@ -36,6 +36,8 @@ export interface WorkerdOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Files of installed packages that the Worker reads with node:fs, as `<package>/<file>`. */
   packageFiles?: readonly string[];
+  /** Packages left out of the bundle: ones the Worker imports with import() only where workerd cannot run them. */
+  external?: readonly string[];
   /** The workerd binary. Default: WORKERD_PATH, else node_modules/.bin/workerd. */
   binary?: string;
 }
@@ -96,7 +98,7 @@ export async function startWorkerd(options: WorkerdOptions): Promise<RunningWork
       target: 'es2022',
       conditions: ['workerd', 'worker', 'browser'],
       mainFields: ['module', 'main'],
-      external: ['node:*', 'cloudflare:*'],
+      external: ['node:*', 'cloudflare:*', ...(options.external ?? [])],
       // Not tsconfig.json's "paths" onto src/ (for tsx and Bun): `gatepass` and its subpaths resolve through the
       // package's own "exports" to dist/, as in an app that installed gatepass.
       tsconfigRaw: {},
@@ -179,6 +181,11 @@ if (isMain) {
     console.error('dist/ is missing: run `npm run build` first (the Worker is bundled from the built package)');
     process.exit(1);
   }
+  // The tutorial loads node-redis, with import(), only for GATEPASS_REDIS_URL; node-redis needs Node's net module.
+  if (process.env.GATEPASS_REDIS_URL) {
+    console.error('GATEPASS_REDIS_URL: the workerd example keeps logouts in memory only (node-redis does not run on workerd)');
+    process.exit(1);
+  }
   const host = process.env.HOST ?? '127.0.0.1';
   if (!process.env.GATEPASS_SECRET && (process.env.GATEPASS_ALG || 'HS256').startsWith('HS')) {
     console.warn('GATEPASS_SECRET is not set: using a random key, so tokens will not survive a restart.');
@@ -190,6 +197,7 @@ if (isMain) {
     port: Number(process.env.PORT ?? 8000),
     env: Object.fromEntries(Object.entries(process.env).filter(([name]) => /^GATEPASS_\w+$/.test(name))),
     packageFiles: DOCS_FILES,
+    external: ['redis'],
   });
   console.log(`gatepass tutorial listening on http://${host.includes(':') ? `[${host}]` : host}:${workerd.port}`);
   let stopping = false;
