@@ -42,7 +42,8 @@ const cases = {
   'native, Node': { cpu: nodeCpu, run: () => native.hash(PASSWORD) },
   'portable, Node': { cpu: nodeCpu, run: () => portable.hash(PASSWORD) },
   'portable, workerd': onWorkerd('/hash'),
-  'portable, workerd, unknown user': onWorkerd('/verify-user'),
+  'portable, workerd, wrong password': onWorkerd('/wrong-password'),
+  'portable, workerd, unknown user': onWorkerd('/unknown-user'),
   'workerd, empty request': onWorkerd('/'),
 };
 type Case = keyof typeof cases;
