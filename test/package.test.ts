@@ -70,6 +70,55 @@ describe('one copy of the core in memory', () => {
   });
 });
 
+describe('gatepass/password where no native addon loads', () => {
+  const PORTABLE_CONDITIONS = ['workerd', 'edge-light', 'worker', 'browser'];
+  const run = (args: string[], source: string) =>
+    execFileSync(process.execPath, [...args, '--input-type=module', '-e', source], { cwd: root, encoding: 'utf8' }).trim();
+
+  it.each(PORTABLE_CONDITIONS)('resolves to the portable build under the %s condition, sharing the core with `gatepass`', (condition) => {
+    const out = run(
+      [`--conditions=${condition}`],
+      `
+      const { AuthError } = await import('gatepass');
+      const { createPasswordHasher } = await import('gatepass/password');
+      const thrown = await createPasswordHasher({ maxPasswordBytes: 1 }).hash('xx').catch((e) => e);
+      console.log(JSON.stringify({ resolved: import.meta.resolve('gatepass/password'), isAuthError: thrown instanceof AuthError }));`,
+    );
+    expect(JSON.parse(out)).toEqual({ resolved: `file://${join(root, 'dist', 'password-portable.js')}`, isAuthError: true });
+  });
+
+  it('resolves to the native build on Node without those conditions', () => {
+    expect(run([], "console.log(import.meta.resolve('gatepass/password'))")).toBe(`file://${join(root, 'dist', 'password.js')}`);
+  });
+
+  // esbuild's browser platform adds the `browser` condition; wrangler and Vercel's edge bundler name theirs.
+  it.each([
+    ['browser', []],
+    ['neutral', ['workerd', 'worker', 'browser']],
+    ['neutral', ['edge-light', 'worker', 'browser']],
+  ] as const)('bundles for the %s platform with the conditions %j, with no Node built-in and no native addon', async (platform, conditions) => {
+    const { build } = await import('esbuild');
+    const result = await build({
+      stdin: { contents: "export { createPasswordHasher } from 'gatepass/password';", resolveDir: root, loader: 'js' },
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform,
+      conditions: [...conditions],
+      mainFields: ['module', 'main'],
+      // The package's "exports", not tsconfig.json's "paths" onto src/.
+      tsconfigRaw: {},
+      metafile: true,
+      logLevel: 'silent',
+      logOverride: { 'ignored-bare-import': 'silent' },
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs).toContain('dist/password-portable.js');
+    expect(inputs.filter((input) => /@node-rs|^node:|dist\/password\.js$/.test(input))).toEqual([]);
+    expect(Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((load) => load.path))).toEqual([]);
+  });
+});
+
 /** The import specifiers of a TypeScript source file. */
 function importsOf(file: string): string[] {
   const source = readFileSync(file, 'utf8');
@@ -85,7 +134,7 @@ describe('the core stays pure', () => {
     const external = new Set(files.flatMap(importsOf).filter((s) => !s.startsWith('.')));
     // node:crypto, node:fs, node:readline and node:util are the CLI's (src/cli.ts, src/cli/), outside the
     // root entry's graph; so is yaml, which the CLI loads with import() for --format yaml only.
-    expect([...external].sort()).toEqual(['@node-rs/argon2', 'jose', 'node:crypto', 'node:fs', 'node:os', 'node:readline', 'node:util']);
+    expect([...external].sort()).toEqual(['@noble/hashes/argon2.js', '@node-rs/argon2', 'jose', 'node:crypto', 'node:fs', 'node:os', 'node:readline', 'node:util']);
   });
 
   it('keeps node:* and native code out of the root entry\'s import graph', () => {
@@ -256,6 +305,7 @@ describe('the built files', () => {
   const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
+    optionalDependencies: Record<string, string>;
     devDependencies: Record<string, string>;
     peerDependencies: Record<string, string>;
     peerDependenciesMeta: Record<string, { optional?: boolean }>;
@@ -273,8 +323,14 @@ describe('the built files', () => {
     );
     // The frameworks are the app's, as optional peers.
     const needed = [...loaded].filter((name) => !Object.hasOwn(pkg.peerDependencies, name));
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(needed.sort());
-    expect(needed.sort()).toEqual(['@node-rs/argon2', 'fastify-plugin', 'jose']);
+    expect(Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }).sort()).toEqual(needed.sort());
+    expect(needed.sort()).toEqual(['@noble/hashes', '@node-rs/argon2', 'fastify-plugin', 'jose']);
+  });
+
+  it('load the optional dependency, @noble/hashes, from the portable password build only', () => {
+    const loaders = distFiles().filter((file) => specifiersOf(file).some(({ specifier }) => packageOf(specifier) === '@noble/hashes'));
+    expect(loaders.sort()).toEqual(['password-portable.cjs', 'password-portable.js']);
+    expect(Object.keys(pkg.optionalDependencies)).toEqual(['@noble/hashes']);
   });
 
   it('give the CLI nothing of its own to install: it loads the entries, node: built-ins, and optional peers on demand', () => {
