@@ -8,10 +8,10 @@
  * @module
  */
 import { argon2dAsync, argon2iAsync, argon2idAsync } from '@noble/hashes/argon2.js';
-import { passwordHasher, type Argon2, type PasswordHasher, type PasswordHasherOptions } from './lib/password-hasher.js';
-import { formatArgon2idPhc, parseArgon2Phc } from './lib/phc.js';
+import { passwordHasher, type Argon2, type PasswordHasher, type PasswordHasherOptions } from './passwords/hasher.js';
+import { formatArgon2idPhc, parseArgon2Phc } from './passwords/phc.js';
 
-export type { PasswordHasher, PasswordHasherOptions, RehashResult } from './lib/password-hasher.js';
+export type { PasswordHasher, PasswordHasherOptions, RehashResult } from './passwords/hasher.js';
 
 const derive = { argon2d: argon2dAsync, argon2i: argon2iAsync, argon2id: argon2idAsync };
 

@@ -8,9 +8,9 @@
  */
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
 import { availableParallelism } from 'node:os';
-import { passwordHasher, type Argon2, type PasswordHasher, type PasswordHasherOptions } from './lib/password-hasher.js';
+import { passwordHasher, type Argon2, type PasswordHasher, type PasswordHasherOptions } from './passwords/hasher.js';
 
-export type { PasswordHasher, PasswordHasherOptions, RehashResult } from './lib/password-hasher.js';
+export type { PasswordHasher, PasswordHasherOptions, RehashResult } from './passwords/hasher.js';
 
 const ARGON2ID = 2 as Algorithm.Argon2id;
 

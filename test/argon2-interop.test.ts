@@ -5,7 +5,7 @@
 import { hash as nodeRsHash, parseOptions, verify as nodeRsVerify, type Algorithm } from '@node-rs/argon2';
 import { argon2id } from '@noble/hashes/argon2.js';
 import { describe, expect, it } from 'vitest';
-import { parseArgon2Phc } from '../src/lib/phc.js';
+import { parseArgon2Phc } from '../src/passwords/phc.js';
 import { createPasswordHasher as nativeHasher } from '../src/password.js';
 import { createPasswordHasher as portableHasher } from '../src/password-portable.js';
 

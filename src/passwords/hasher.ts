@@ -2,8 +2,8 @@
 // verification for unknown users, rehashing. The entries give it an implementation: src/password.ts the
 // native addon (Node, Bun, Deno), src/password-portable.ts a JavaScript one (workerd, edge runtimes).
 import { AuthError } from '../errors/auth-error.js';
-import { ConcurrencyGate } from './concurrency-gate.js';
-import { checkOptionNames, checkOptionsObject } from './options.js';
+import { ConcurrencyGate } from '../lib/concurrency-gate.js';
+import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { formatArgon2idPhc, parseArgon2Phc } from './phc.js';
 
 /** Hashing parameters and the limits that protect the server while hashing. */
