@@ -42,6 +42,9 @@ export interface KeySpec {
   publicKey?: KeyInput;
 }
 
+/** How a start-up error says where a secret comes from. */
+export const MAKE_A_SECRET = '`npx gatepass secret` prints one';
+
 /** Every {@link KeySpec} name, for refusing misspelled ones. */
 export const KEY_SPEC_NAMES = { kid: true, alg: true, secret: true, privateKey: true, publicKey: true } as const satisfies Record<
   keyof KeySpec,
@@ -124,7 +127,7 @@ export function checkKeySpec(spec: KeySpec, algorithm: TokenAlgorithm | undefine
     const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret).byteLength : secret.byteLength;
     const needed = secretBytesFor(alg);
     if (bytes < needed) {
-      throw new RangeError(`${where}: secret must be at least ${needed} bytes for ${alg} (RFC 7518 §3.2); \`npx gatepass secret\` prints one`);
+      throw new RangeError(`${where}: secret must be at least ${needed} bytes for ${alg} (RFC 7518 §3.2); ${MAKE_A_SECRET}`);
     }
   }
   return alg;

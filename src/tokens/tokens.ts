@@ -12,9 +12,9 @@ import { callHook, callStore, checkTimeout } from '../lib/hooks.js';
 import { createMemoryRevocationStore, type RevocationStore } from '../lifecycle/revocation-store.js';
 import { tokenId } from '../lifecycle/token-id.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
-import { ALGORITHMS, isAlgorithm, isHmac, type TokenAlgorithm } from './algorithms.js';
+import { ALGORITHMS, isAlgorithm, type TokenAlgorithm } from './algorithms.js';
 import { createKeySet, type KeySet, type ManagedKeySet } from './key-set.js';
-import { checkKeySpec, KEY_SPEC_NAMES, type KeyInput, type KeySpec } from './signing-key.js';
+import { checkKeySpec, KEY_SPEC_NAMES, MAKE_A_SECRET, type KeyInput, type KeySpec } from './signing-key.js';
 import { trustIssuer, type IssuerVerifier, type TrustedIssuer } from './trusted-issuer.js';
 
 export type { TokenAlgorithm } from './algorithms.js';
@@ -220,7 +220,6 @@ export function createTokens(options: TokenOptions): Tokens {
   return buildTokens(options, 'createTokens');
 }
 
-const MAKE_A_SECRET = '`npx gatepass secret` prints one';
 
 /**
  * {@link createTokens} for a caller that checked the option names itself; `where` names the function
@@ -420,22 +419,12 @@ function keySpecs(options: TokenOptions, where: string): KeySpec[] {
         'or keys, or trustedIssuers for an API that only verifies',
     );
   }
-  if (secret !== undefined && (privateKey !== undefined || publicKey !== undefined)) {
-    throw new TypeError(`${where}: give secret or privateKey/publicKey, not both`);
-  }
   const algorithm = options.algorithm ?? 'HS256';
   const algorithms = [...new Set([algorithm, ...(options.algorithms ?? [])])];
+  const key: KeySpec = secret !== undefined ? { secret } : { ...(privateKey === undefined ? {} : { privateKey }), ...(publicKey === undefined ? {} : { publicKey }) };
   // The longest hash first, so that a short secret is reported for the algorithm that needs most.
   const bySize = secret === undefined ? algorithms : [...algorithms].sort((a, b) => Number(b.slice(2)) - Number(a.slice(2)));
-  for (const alg of bySize) {
-    if (isHmac(alg) !== (secret !== undefined)) {
-      throw new TypeError(
-        secret !== undefined ? `${where}: algorithm ${alg} needs privateKey/publicKey, not secret` : `${where}: algorithm ${alg} needs secret, not privateKey/publicKey`,
-      );
-    }
-  }
-  if (secret !== undefined) for (const alg of bySize) checkKeySpec({ secret, alg }, alg, where);
-  const key: KeySpec = secret !== undefined ? { secret } : { ...(privateKey === undefined ? {} : { privateKey }), ...(publicKey === undefined ? {} : { publicKey }) };
+  for (const alg of bySize) checkKeySpec({ ...key, alg }, alg, where);
   return (secret === undefined ? algorithms : [algorithm, ...bySize.filter((alg) => alg !== algorithm)]).map((alg) => ({ ...key, alg }));
 }
 
