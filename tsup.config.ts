@@ -37,7 +37,7 @@ const adapters = Object.fromEntries(
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', password: 'src/password.ts', ...adapters },
+    entry: { index: 'src/index.ts', password: 'src/password.ts', 'password-portable': 'src/password-portable.ts', ...adapters },
     format: ['esm', 'cjs'],
     // One shared chunk per format, so every entry of a format uses the same core module.
     splitting: true,
@@ -49,7 +49,9 @@ export default defineConfig([
     // Keep `node:os` as the sources write it: tsup strips the prefix by default, and on the neutral
     // platform esbuild leaves built-ins external only when told.
     removeNodeProtocol: false,
-    external: [/^node:/],
+    // tsup leaves dependencies and peerDependencies external, not optionalDependencies: the portable
+    // password build imports @noble/hashes from the app's node_modules like any other dependency.
+    external: [/^node:/, /^@noble\/hashes\//],
     treeshake: true,
   },
   {

@@ -10,10 +10,11 @@ import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
 import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { named } from '../src/adapter-kit/names.js';
 import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/node-request.js';
-import type { AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
+import type { AdapterOptions, AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
+import { createLogoutEndpoint } from '../src/adapter-kit/logout-endpoint.js';
 
 export type { AdapterOptions, AuthOptions } from '../src/adapter-kit/options.js';
 /** Options of {@link tokenEndpoint}; `clientAddress` gets the request (default: `req.socket.remoteAddress`). */
@@ -130,6 +131,27 @@ export function jwksEndpoint<User extends GatepassUser>(auth: Gatepass<User>, op
     endpoint
       .answer(req.method, req.headers['if-none-match'])
       .then((answer) => write(res, answer))
+      .catch(next);
+  });
+}
+
+/**
+ * Logs out: `POST` with the bearer token revokes it until it expires (204), in the engine's revocation
+ * store, so every instance sharing it refuses the token from the next request on. A missing or bad
+ * token gets the 401 a protected route gives; other methods 405.
+ *
+ * @example
+ * ```ts
+ * app.all('/logout', logoutEndpoint(auth));
+ * ```
+ */
+export function logoutEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: AdapterOptions = {}): RequestHandler {
+  const endpoint = createLogoutEndpoint('express', auth, options);
+  return named<RequestHandler>(endpoint.name, (req, res, next) => {
+    if (req.method !== 'POST') return write(res, METHOD_NOT_ALLOWED);
+    endpoint
+      .run(credentialSources(req, req.originalUrl), () => bodyUnread(req))
+      .then((outcome) => finish(res, next, outcome))
       .catch(next);
   });
 }

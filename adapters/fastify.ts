@@ -11,10 +11,11 @@ import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
 import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { handlerName, named } from '../src/adapter-kit/names.js';
 import { bodyUnread } from '../src/adapter-kit/node-request.js';
-import type { AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
+import type { AdapterOptions, AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
+import { createLogoutEndpoint } from '../src/adapter-kit/logout-endpoint.js';
 
 export type { AdapterOptions, AuthOptions } from '../src/adapter-kit/options.js';
 /** Options of {@link tokenEndpoint}; `clientAddress` gets the request (default: `request.socket.remoteAddress`). */
@@ -171,6 +172,24 @@ export function jwksEndpoint<User>(auth: Gatepass<User>, options: JwksEndpointOp
     const { status, headers, body } = await endpoint.answer(request.method, request.headers['if-none-match']);
     if (reply.sent) return reply;
     return reply.code(status).headers(headers).send(body);
+  });
+}
+
+/**
+ * A route handler that logs out: `POST` with the bearer token revokes it until it expires (204), in
+ * the engine's revocation store, so every instance sharing it refuses the token from the next request
+ * on. A missing or bad token gets the 401 a protected route gives; other methods, if routed here, 405.
+ *
+ * @example
+ * ```ts
+ * app.post('/logout', logoutEndpoint(auth));
+ * ```
+ */
+export function logoutEndpoint<User>(auth: Gatepass<User>, options: AdapterOptions = {}): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  const endpoint = createLogoutEndpoint('fastify', auth, options);
+  return named(endpoint.name, async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.method !== 'POST') return write(reply, METHOD_NOT_ALLOWED);
+    return finish(reply, await endpoint.run(sourcesOf(request), () => bodyUnread(request.raw)));
   });
 }
 

@@ -1,8 +1,7 @@
 /**
  * The fetch adapter: wrappers for `(request: Request) => Response` handlers, on any runtime with the
- * Web APIs and Node's `stream` module, which the core's form parser (busboy) uses: Node (through
- * `@hono/node-server`), Bun, Deno, Hono on those, Next.js route handlers. The adapter itself uses Web
- * APIs only.
+ * Web APIs: Node (through `@hono/node-server`), Bun, Deno, Hono on those, Next.js route handlers. It
+ * and the core use Web APIs only; the token endpoint reads the body as a Web stream.
  *
  * @module
  */
@@ -10,10 +9,11 @@ import { AuthError, type CredentialSources, type Gatepass, type Principal } from
 import { createGuard, type Admitted, type GuardKind } from '../src/adapter-kit/guard.js';
 import { INTERNAL_ERROR, METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { handlerName, named } from '../src/adapter-kit/names.js';
-import type { AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
+import type { AdapterOptions, AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
+import { createLogoutEndpoint } from '../src/adapter-kit/logout-endpoint.js';
 import { streamStillUnread } from '../src/adapter-kit/unread-body.js';
 
 export type { AdapterOptions, AuthOptions } from '../src/adapter-kit/options.js';
@@ -179,6 +179,30 @@ export function jwksEndpoint<User>(auth: Gatepass<User>, options: JwksEndpointOp
   return named(endpoint.name, async (request: Request) => {
     const { status, headers, body } = await endpoint.answer(request.method, request.headers.get('if-none-match'));
     return new Response(status === 304 || request.method === 'HEAD' ? null : body, { status, headers });
+  });
+}
+
+/**
+ * Logs out, as a fetch handler: `POST` with the bearer token revokes it until it expires (204), in the
+ * engine's revocation store, so every instance sharing it refuses the token from the next request on.
+ * A missing or bad token gets the 401 a protected route gives; other methods 405.
+ *
+ * @example
+ * ```ts
+ * import { logoutEndpoint } from 'gatepass/fetch';
+ *
+ * const logout = logoutEndpoint(auth);
+ * app.all('/logout', (c) => logout(c.req.raw)); // Hono
+ * ```
+ */
+export function logoutEndpoint<User>(auth: Gatepass<User>, options: AdapterOptions = {}): (request: Request) => Promise<Response> {
+  const endpoint = createLogoutEndpoint('fetch', auth, options);
+  return named(endpoint.name, async (request: Request): Promise<Response> => {
+    if (request.method !== 'POST') return respond(METHOD_NOT_ALLOWED);
+    const outcome = await endpoint.run(sourcesOf(request), () => (request.body === null ? announcesBody(request) : streamStillUnread(request.body)));
+    if (outcome.kind === 'rethrow') throw outcome.error;
+    const { status, headers, body } = outcome.answer;
+    return new Response(status === 204 ? null : body, { status, headers });
   });
 }
 

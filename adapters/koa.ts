@@ -13,10 +13,11 @@ import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
 import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { named } from '../src/adapter-kit/names.js';
 import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/node-request.js';
-import type { AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
+import type { AdapterOptions, AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
+import { createLogoutEndpoint } from '../src/adapter-kit/logout-endpoint.js';
 
 export type { AdapterOptions, AuthOptions } from '../src/adapter-kit/options.js';
 export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
@@ -130,6 +131,24 @@ export function jwksEndpoint<User extends GatepassUser>(auth: Gatepass<User>, op
   const endpoint = createJwksEndpoint('koa', auth, options);
   return named<Middleware>(endpoint.name, async (ctx) => {
     write(ctx, await endpoint.answer(ctx.method, ctx.get('if-none-match')));
+  });
+}
+
+/**
+ * Logs out: `POST` with the bearer token revokes it until it expires (204), in the engine's revocation
+ * store, so every instance sharing it refuses the token from the next request on. A missing or bad
+ * token gets the 401 a protected route gives; other methods 405.
+ *
+ * @example
+ * ```ts
+ * router.all('/logout', logoutEndpoint(auth));
+ * ```
+ */
+export function logoutEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: AdapterOptions = {}): Middleware {
+  const endpoint = createLogoutEndpoint('koa', auth, options);
+  return named<Middleware>(endpoint.name, async (ctx) => {
+    if (ctx.method !== 'POST') return write(ctx, METHOD_NOT_ALLOWED);
+    finish(ctx, await endpoint.run(credentialSources(ctx.req, ctx.originalUrl), () => bodyUnread(ctx.req)));
   });
 }
 

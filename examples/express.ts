@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Response } from 'express';
-import { requireAuth, tokenEndpoint, jwksEndpoint } from 'gatepass/express';
+import { requireAuth, tokenEndpoint, jwksEndpoint, logoutEndpoint } from 'gatepass/express';
 import {
   address,
   announce,
@@ -24,6 +24,7 @@ app.disable('x-powered-by');
 app.all('/token', tokenEndpoint(auth));
 app.all('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
 app.get('/.well-known/jwks.json', jwksEndpoint(auth));
+app.all('/logout', logoutEndpoint(auth));
 
 // Express matches these with or without the trailing slash.
 app.get('/users/me/', requireAuth(auth), (req, res) => {

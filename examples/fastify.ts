@@ -2,7 +2,7 @@
 // stop) lives in ./tutorial.ts; this file only wires it into Fastify. Run: npx tsx examples/fastify.ts
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply } from 'fastify';
-import { gatepass, requireAuth, tokenEndpoint, jwksEndpoint } from 'gatepass/fastify';
+import { gatepass, requireAuth, tokenEndpoint, jwksEndpoint, logoutEndpoint } from 'gatepass/fastify';
 import {
   address,
   announce,
@@ -28,6 +28,7 @@ await app.register(gatepass);
 await app.register(tokenEndpoint(auth), { prefix: '/token' });
 await app.register(tokenEndpoint(auth, { grantType: 'strict' }), { prefix: '/token/strict' });
 app.get('/.well-known/jwks.json', jwksEndpoint(auth));
+app.all('/logout', logoutEndpoint(auth));
 
 // Authentication runs in onRequest, before any body is read. The hooks guarantee request.user.
 const activeUser = requireAuth(auth);

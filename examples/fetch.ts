@@ -6,7 +6,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import { authErrorHandler, jwksEndpoint, requireAuth, tokenEndpoint } from 'gatepass/fetch';
+import { authErrorHandler, jwksEndpoint, logoutEndpoint, requireAuth, tokenEndpoint } from 'gatepass/fetch';
 import {
   address,
   announce,
@@ -56,12 +56,15 @@ const token = tokenEndpoint(auth, { clientAddress });
 const strictToken = tokenEndpoint(auth, { grantType: 'strict', clientAddress });
 // The public keys, for services that verify this one's tokens.
 const jwks = jwksEndpoint(auth);
+// POST with the bearer token: revoked (204).
+const logout = logoutEndpoint(auth);
 
 // strict: false ignores a trailing slash: `/users/me` and `/users/me/` both reach the `/users/me` route.
 export const app = new Hono({ strict: false });
 app.all('/token', (c) => token(c.req.raw, c));
 app.all('/token/strict', (c) => strictToken(c.req.raw, c));
 app.get('/.well-known/jwks.json', (c) => jwks(c.req.raw));
+app.all('/logout', (c) => logout(c.req.raw));
 app.get('/users/me', (c) => me(c.req.raw, c));
 app.get('/users/me/items', (c) => myItems(c.req.raw, c));
 app.get('/scoped/users/me', (c) => scopedMe(c.req.raw, c));

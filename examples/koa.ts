@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa, { type Context } from 'koa';
-import { requireAuth, tokenEndpoint, jwksEndpoint } from 'gatepass/koa';
+import { requireAuth, tokenEndpoint, jwksEndpoint, logoutEndpoint } from 'gatepass/koa';
 import {
   address,
   announce,
@@ -53,6 +53,7 @@ app.on('error', (err: Error & { status?: unknown; code?: unknown }) => {
 router.all('/token', tokenEndpoint(auth));
 router.all('/token/strict', tokenEndpoint(auth, { grantType: 'strict' }));
 router.get('/.well-known/jwks.json', jwksEndpoint(auth));
+router.all('/logout', logoutEndpoint(auth));
 
 // @koa/router matches a path written without its trailing slash with or without one.
 router.get('/users/me', requireAuth(auth), (ctx) => {

@@ -9,6 +9,7 @@ import {
   apiKey,
   createApiKeyStore,
   createGatepass,
+  createRedisRevocationStore,
   httpBasic,
   type Gatepass,
   type LoginThrottleOptions,
@@ -102,8 +103,9 @@ const passwords = createPasswordHasher();
 /**
  * GATEPASS_REDIS_URL: the Redis the app's shared state lives in (the contract's "Scale-out"). While it
  * is unreachable the client fails commands at once (the requests that need it answer 503) and
- * reconnects by itself; the outage is logged once. Loaded only when set, so the fetch tutorial runs
- * without node-redis where it has no TCP sockets.
+ * reconnects by itself; the outage is logged once, not on every retry. Loaded only when set, so the
+ * fetch tutorial runs without node-redis where it has no TCP sockets. Revocations and login counters
+ * share the one client.
  */
 async function connectRedis(url: string | undefined) {
   if (!url) return undefined;
@@ -120,6 +122,14 @@ async function connectRedis(url: string | undefined) {
 export const redis = await connectRedis(process.env.GATEPASS_REDIS_URL);
 
 /**
+ * Where logouts are kept: in memory (this process only), or, with GATEPASS_REDIS_URL, in that Redis,
+ * shared by every instance pointing at it.
+ */
+function revocationOptions(): TokenOptions {
+  return redis === undefined ? {} : { revocations: createRedisRevocationStore(redis) };
+}
+
+/**
  * GATEPASS_LOGIN_LIMIT=N (the contract's "Throttling"): at most N failed logins per username and per
  * client address in 15 minutes, counted in Redis when GATEPASS_REDIS_URL is set. Unset: no throttling.
  */
@@ -131,6 +141,7 @@ function loginThrottle(): { loginThrottle?: LoginThrottleOptions } {
 
 export const auth: Gatepass<User> = createGatepass<User>({
   ...(await tokenOptions()),
+  ...revocationOptions(),
   expiresIn: 30 * 60,
   scopes,
   async verifyCredentials({ username, password }) {

@@ -8,7 +8,8 @@ import { findBearerToken, type CredentialSources, type TokenLocations } from './
 import { AuthError, BearerError, TokenRequestError, type AuthErrorOptions } from './errors/auth-error.js';
 import { asEndpointError, thrownBy } from './errors/endpoint.js';
 import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
-import { FORM_LIMIT_NAMES, parsePasswordForm, type FormLimits, type PasswordForm, type PasswordFormRequest } from './password-form.js';
+import { FORM_LIMIT_NAMES, type FormLimits } from './grant/form-body.js';
+import { parsePasswordForm, type PasswordForm, type PasswordFormRequest } from './grant/password-grant.js';
 import { compileGuard, type Guard, type Principal, type Requirement, type SecurityRequirement } from './guard.js';
 import { callHook, checkTimeout, hookFailure } from './lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
@@ -228,6 +229,14 @@ export interface Gatepass<User> {
   issueToken(request: TokenRequest, options?: TokenEndpointOptions): Promise<TokenResponse>;
   /** The login throttle's limits, or `undefined` when logins are not throttled. */
   readonly loginThrottle: LoginThrottleSettings | undefined;
+  /**
+   * Logs out: the request's bearer token is checked as on any protected route (an inactive user may
+   * log out too), then revoked until it expires, in the `revocations` store. Every adapter's
+   * `logoutEndpoint` answers it with 204.
+   *
+   * @throws {@link BearerError}: 401 for a missing or bad token, 503 when the store is unavailable.
+   */
+  logout(request: CredentialSources): Promise<void>;
   /** The token issuer and verifier, for minting tokens outside the token endpoint. */
   readonly tokens: Tokens;
   /** The signing and verification keys (`auth.tokens.keys`), for rotation at run time. */
@@ -348,6 +357,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
   // Guards built for requirement objects passed to authenticate(), so each is checked once.
   const compiled = new WeakMap<Requirement<User>, Guard<User>>();
   const defaultGuard = guard({});
+  const logoutGuard = guard({ active: false }, 'auth.logout');
 
   function guard(requirement: Requirement<User>, where = 'auth.guard'): Guard<User> {
     const schemes = requirement.schemes ?? [bearer];
@@ -408,6 +418,15 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
 
     authenticateOptional(request, requirement) {
       return guardFor(requirement).check(request, true);
+    },
+
+    async logout(request) {
+      await logoutGuard.check(request, false);
+      try {
+        await tokens.revoke(findBearerToken(request, tokenLocations)!);
+      } catch (err) {
+        throw answer(err, BearerError);
+      }
     },
 
     async issueToken(request, endpoint = {}) {

@@ -39,14 +39,8 @@ export {
 } from './errors/auth-error.js';
 export type { AuthErrorCode, OAuthErrorCode, ResourceErrorCode, SharedErrorCode, TokenErrorCode } from './errors/codes.js';
 export { openApiSecurity, type OpenApiObject, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
-export {
-  parsePasswordForm,
-  type BodyInput,
-  type FormLimits,
-  type PasswordForm,
-  type PasswordFormOptions,
-  type PasswordFormRequest,
-} from './password-form.js';
+export type { BodyInput, FormLimits } from './grant/form-body.js';
+export { parsePasswordForm, type PasswordForm, type PasswordFormOptions, type PasswordFormRequest } from './grant/password-grant.js';
 export { grantScopes, parseScope, requireScopes, type ScopeDescriptions } from './scopes.js';
 export { createTokens, type AccessTokenClaims, type IssuedToken, type IssueOptions, type TokenOptions, type Tokens } from './tokens/tokens.js';
 export type { AsymmetricAlgorithm, TokenAlgorithm } from './tokens/algorithms.js';
@@ -54,4 +48,6 @@ export type { AddKeyOptions, KeyInfo, KeySet } from './tokens/key-set.js';
 export type { KeyInput, KeySpec } from './tokens/signing-key.js';
 export type { RemoteKeySetOptions } from './tokens/remote-key-set.js';
 export type { TrustedIssuer } from './tokens/trusted-issuer.js';
+export { createMemoryRevocationStore, type MemoryRevocationStoreOptions, type RevocationStore } from './lifecycle/revocation-store.js';
+export { createRedisRevocationStore, type RedisClientLike, type RedisRevocationStoreOptions } from './lifecycle/redis-revocation-store.js';
 export { tokenResponse, type TokenResponse, type TokenResponseBody, type TokenResponseHeaders } from './tokens/token-response.js';

@@ -39,8 +39,9 @@ describe('the adapter registry', () => {
     }
   });
 
-  // Bun and Deno are runtimes of the fetch adapter, not adapters: the fetch tutorial's app, served by the
-  // runtime (contract, "Runtimes"). They are the only example apps besides the adapters'.
+  // Bun, Deno and workerd are runtimes of the fetch adapter, not adapters: the fetch tutorial's app, served
+  // by the runtime (contract, "Runtimes"). They are the only example apps besides the adapters'. workerd's
+  // script runs a Node launcher (examples/workerd/serve.ts) that bundles examples/workerd.ts and starts it.
   it('has no other example app or example script than the adapters\', but the fetch tutorial on each runtime', () => {
     expect(names).toContain('fetch');
     const runtimes: readonly string[] = RUNTIME_NAMES;
@@ -50,6 +51,7 @@ describe('the adapter registry', () => {
     expect(scripts.sort()).toEqual([...names, ...runtimes].map((name) => `example:${name}`).sort());
     expect(pkg.scripts['example:bun']).toBe('exec bun examples/bun.ts');
     expect(pkg.scripts['example:deno']).toBe('exec deno run --sloppy-imports --allow-net --allow-env --allow-read --allow-ffi examples/deno.ts');
+    expect(pkg.scripts['example:workerd']).toBe('exec node --import tsx examples/workerd/serve.ts');
     for (const runtime of runtimes) {
       expect(readFileSync(new URL(`examples/${runtime}.ts`, root), 'utf8'), `examples/${runtime}.ts serves the fetch tutorial`).toMatch(
         /^import \{ app \} from '\.\/fetch\.js';$/m,
@@ -63,6 +65,7 @@ describe('the adapter registry', () => {
     expect(Object.keys(viaAlias).filter((key) => key !== 'gatepass' && key !== 'default').sort()).toEqual([
       'authErrorHandler',
       'jwksEndpoint',
+      'logoutEndpoint',
       'optionalAuth',
       'requireAuth',
       'tokenEndpoint',

@@ -1,7 +1,7 @@
 // The example app's HTTP contract (shared/design/contract.md), one suite run against every adapter's
 // example app as a real server (`tsx examples/<adapter>.ts`, one child process each), against the fetch
-// tutorial on Bun and Deno as real servers (examples/bun.ts, examples/deno.ts), and against the fetch
-// example's handler in memory. Tokens are minted with jose here, never through gatepass.
+// tutorial on Bun, Deno and workerd as real servers (examples/bun.ts, examples/deno.ts, examples/workerd.ts),
+// and against the fetch example's handler in memory. Tokens are minted with jose here, never through gatepass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { ADAPTER_NAMES } from './support/adapters.js';
@@ -50,8 +50,8 @@ const inMemoryFetch: Target = {
   },
 };
 
-// Bun and Deno come with npm install (devDependencies `bun`, `deno`). A missing binary skips its targets
-// here, loudly; under CI it fails instead.
+// Bun, Deno and workerd come with npm install (devDependencies `bun`, `deno`, `workerd`). A missing binary
+// skips its targets here, loudly; under CI it fails instead.
 const inCi = Boolean(process.env.CI);
 const runtimes = RUNTIME_NAMES.filter((runtime) => runtimeVersion(runtime) !== null);
 for (const runtime of RUNTIME_NAMES.filter((name) => !runtimes.includes(name))) {

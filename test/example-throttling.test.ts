@@ -57,9 +57,13 @@ describe.each(examples)('examples/%s.ts', (name) => {
       const unknown = await login(server, `${net}.2.2`, 'nobody', 'wrong');
       expectTooMany(existing);
       expectTooMany(unknown);
-      // The flooding address is refused for any user; johndoe from anywhere, even with his password.
-      expectTooMany(await login(server, `${net}.1.1`, 'alice', 'secret2'));
+      // johndoe is refused from anywhere, even with his password; the flooding address for any user, where
+      // the runtime tells the address (workerd gives a Worker none but Cloudflare's CF-Connecting-IP header,
+      // which nothing sets in front of a local workerd: there, logins are limited per username only).
       expectTooMany(await login(server, `${net}.3.1`, 'johndoe', 'secret'));
+      const fromFlood = await login(server, `${net}.1.1`, 'alice', 'secret2');
+      if (name === 'workerd') expect(fromFlood.status).toBe(200);
+      else expectTooMany(fromFlood);
       const other = await login(server, `${net}.4.1`, 'alice', 'secret2');
       expect(other.status, JSON.stringify(other.body)).toBe(200);
       expect(other.body).toMatchObject({ token_type: 'bearer', expires_in: 1800 });

@@ -210,7 +210,7 @@ describe('a remote JWKS that misbehaves', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const engine = (extra: Record<string, unknown> = {}) =>
-    createTokens({ trustedIssuers: [{ issuer, audience, jwksUri: url, cooldown: 60_000, timeout: 500, maxResponseBytes: 16_384, ...extra }] });
+    createTokens({ trustedIssuers: [{ issuer, audience, jwksUri: url, cooldownDuration: 60_000, timeoutDuration: 500, maxResponseBytes: 16_384, ...extra }] });
   const token = (kid = 'k1') =>
     new SignJWT({ sub: 'svc', iss: issuer, aud: audience, exp: Math.floor(Date.now() / 1000) + 60 }).setProtectedHeader({ alg: 'ES256', kid }).sign(signingKey);
   async function unavailable(tokens: Tokens): Promise<string> {
@@ -279,7 +279,10 @@ describe('a remote JWKS that misbehaves', () => {
     expect(() => createTokens({ trustedIssuers: [{ audience, jwksUri: url } as never] })).toThrow(/trustedIssuers\[0\]: issuer is missing/);
     expect(() => createTokens({ trustedIssuers: [{ issuer, jwksUri: url } as never] })).toThrow(/trustedIssuers\[0\]: audience is missing/);
     expect(() => createTokens({ trustedIssuers: [{ issuer, audience, algorithms: ['HS256' as never] }] })).toThrow(/algorithms must be public-key algorithms/);
-    expect(() => createTokens({ trustedIssuers: [{ issuer, audience, jwksUri: 'file:///etc/passwd' }] })).toThrow(/jwksUri must be an absolute http\(s\) URL/);
+    expect(() => createTokens({ trustedIssuers: [{ issuer, audience, jwksUri: 'file:///etc/passwd' }] })).toThrow(/jwksUri must be an https URL \(http only on loopback\)/);
+    // Keys fetched in the clear could be swapped on the way: http only on a loopback host.
+    expect(() => createTokens({ trustedIssuers: [{ issuer, audience, jwksUri: 'http://keys.example.com/jwks' }] })).toThrow(/jwksUri must be an https URL/);
+    expect(() => createTokens({ trustedIssuers: [{ issuer: 'http://login.example.com', audience }] })).toThrow(/issuer must be an https URL \(http only on loopback\) to discover its keys/);
     expect(() => createTokens({ trustedIssuers: [{ issuer, audience }, { issuer, audience }] })).toThrow(/lists https:\/\/issuer.gatepass.test twice/);
   });
 

@@ -71,7 +71,7 @@ describe('the provider’s keys over time', () => {
 
   beforeAll(async () => {
     idp = await startIdentityProvider({ alg: 'RS256' });
-    auth = engineFor(idp, errors, { cooldown: COOLDOWN, cacheMaxAge: 1_000, timeout: 1_000 });
+    auth = engineFor(idp, errors, { cooldownDuration: COOLDOWN, cacheMaxAge: 1_000, timeoutDuration: 1_000 });
   });
   afterAll(() => idp?.close());
 
@@ -135,7 +135,7 @@ describe('the provider’s keys over time', () => {
     const down = await startIdentityProvider({ alg: 'ES256' });
     const token = await down.token({ scope: 'read' });
     await down.stop();
-    const cold = engineFor(down, [], { cooldown: COOLDOWN });
+    const cold = engineFor(down, [], { cooldownDuration: COOLDOWN });
     try {
       const failures = await Promise.all(Array.from({ length: 10 }, () => rejection(cold.authenticate({ authorization: `Bearer ${token}` }), BearerError)));
       expect(new Set(failures.map((failure) => failure.code))).toEqual(new Set(['ERR_KEYS_UNAVAILABLE']));
@@ -188,7 +188,8 @@ describe('the openIdConnect scheme, verified by gatepass', () => {
     const openIdConnectUrl = `${idp.issuer}/.well-known/openid-configuration`;
     expect(() => openIdConnect({ openIdConnectUrl, resolveUser: () => null })).toThrow(/openIdConnect: audience is missing/);
     expect(() => openIdConnect({ openIdConnectUrl, audience: idp.audience })).toThrow(/openIdConnect: resolveUser is missing/);
-    expect(() => openIdConnect({ openIdConnectUrl, audience: idp.audience, resolveUser: () => null, verify: () => null })).toThrow(/give verify, or audience and resolveUser, not both/);
+    expect(() => openIdConnect({ openIdConnectUrl, audience: idp.audience, resolveUser: () => null, verify: () => null })).toThrow(/with verify, gatepass does not verify the tokens: audience, resolveUser would be ignored|with verify, gatepass does not verify the tokens: resolveUser, audience would be ignored/);
+    expect(() => openIdConnect({ openIdConnectUrl, verify: () => null, typ: 'at+jwt' })).toThrow(/with verify, gatepass does not verify the tokens: typ would be ignored/);
     expect(() => openIdConnect({ openIdConnectUrl: `${idp.issuer}/oidc.json`, audience: idp.audience, resolveUser: () => null })).toThrow(/give issuer/);
   });
 });

@@ -14,7 +14,7 @@ import { ADAPTER_NAMES } from './support/adapters.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ADAPTERS = ADAPTER_NAMES;
 const ENTRIES = ['gatepass', 'gatepass/password', ...ADAPTERS.map((adapter) => `gatepass/${adapter}`)];
-const ADAPTER_API = ['authErrorHandler', 'jwksEndpoint', 'optionalAuth', 'requireAuth', 'tokenEndpoint'];
+const ADAPTER_API = ['authErrorHandler', 'jwksEndpoint', 'logoutEndpoint', 'optionalAuth', 'requireAuth', 'tokenEndpoint'];
 
 /** Every file package.json points at: `main`, `module`, `types` and each `exports` target. */
 const PACKAGE_FILES = (() => {

@@ -389,6 +389,57 @@ describe('the engine at the token endpoint', () => {
     expect(thrown[0]).toBeInstanceOf(TypeError);
   });
 
+  describe('a failure while the form is read', () => {
+    const observed = (seen: Array<[string, unknown]>) =>
+      createGatepass({
+        secret: 'a-test-secret-that-is-at-least-32-bytes-long',
+        verifyCredentials: () => null,
+        resolveUser: () => null,
+        onError: (error, exception) => seen.push([error.code, exception]),
+      });
+    /** A Web stream of the given chunks, then an error when `fail` is set. */
+    const stream = (chunks: unknown[], fail?: Error) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(chunk as Uint8Array);
+          if (fail === undefined) controller.close();
+          else controller.error(fail);
+        },
+      });
+
+    it('of the server (a body that yields neither bytes nor text): 500 through onError, never a 400', async () => {
+      const seen: Array<[string, unknown]> = [];
+      const err = await failure(observed(seen).issueToken({ body: stream([{ length: 3 }]), contentType: FORM }));
+      expect([err.code, err.status, err.body]).toEqual([
+        'ERR_HOOK_FAILED',
+        500,
+        { error: 'server_error', error_description: 'The server failed to process the request', detail: 'Internal Server Error' },
+      ]);
+      expect(seen.map(([code]) => code)).toEqual(['ERR_HOOK_FAILED']);
+      expect(seen[0]![1]).toBeInstanceOf(TypeError);
+      // What the reader threw is kept for onError, not as the cause a logger would walk.
+      expect(err.cause).toBeUndefined();
+    });
+
+    it('none for a stream of text chunks (a Node stream with an encoding set): read as UTF-8', async () => {
+      const usernames: string[] = [];
+      const auth = createGatepass({
+        secret: 'a-test-secret-that-is-at-least-32-bytes-long',
+        verifyCredentials: ({ username }) => (usernames.push(username), null),
+        resolveUser: () => null,
+      });
+      expect(await codeOf(auth.issueToken({ body: stream(['username=j\u00f6', 'hn&password=b']), contentType: FORM }))).toBe('ERR_INVALID_GRANT');
+      expect(usernames).toEqual(['j\u00f6hn']);
+    });
+
+    it('of the client (a body that breaks off): 400 malformed, and onError hears nothing', async () => {
+      const seen: Array<[string, unknown]> = [];
+      const body = stream([new TextEncoder().encode('username=a&pass')], new Error('aborted'));
+      expect(await codeOf(observed(seen).issueToken({ body, contentType: FORM }))).toBe('ERR_FORM_MALFORMED');
+      expect(seen).toEqual([]);
+    });
+  });
+
   it('validates its options at creation', () => {
     const base = { secret: 'a-test-secret-that-is-at-least-32-bytes-long', resolveUser: () => null };
     expect(() => createGatepass({ ...base } as never)).toThrow(TypeError);

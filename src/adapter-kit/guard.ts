@@ -5,7 +5,7 @@ import { handlerName, type Factory } from './names.js';
 import { guardSettings, type AuthOptions } from './options.js';
 import { settle, type BodyUnread, type Outcome } from './outcome.js';
 
-export type GuardKind = Exclude<Factory, 'tokenEndpoint'>;
+export type GuardKind = Extract<Factory, 'requireAuth' | 'optionalAuth'>;
 
 /** What a guard admits: a principal, or for `optionalAuth` also `null` (no credentials at all). */
 export type Admitted<User, Kind extends GuardKind> = Kind extends 'optionalAuth' ? Principal<User> | null : Principal<User>;

@@ -1,6 +1,8 @@
 // The JWKS endpoint shared by every adapter: the engine's public keys as an answer with caching
 // headers, a 304 for a client that holds the same document, and 405 for methods other than GET/HEAD.
+// (Internal to the adapters, like the rest of the kit.)
 import type { Gatepass } from '../index.js';
+import { base64url } from '../lib/base64url.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import type { HttpAnswer } from './http-answer.js';
 import { handlerName } from './names.js';
@@ -16,6 +18,7 @@ export interface JwksEndpointOptions {
 
 const OPTION_NAMES = { maxAge: true } as const satisfies Record<keyof JwksEndpointOptions, true>;
 
+/** A JWKS endpoint as the adapters run it. */
 export interface JwksEndpoint {
   /** `gatepassJwksEndpoint`. */
   readonly name: string;
@@ -32,9 +35,7 @@ const NOT_ALLOWED: HttpAnswer = {
 /** A strong validator of the document: the first 16 bytes of its SHA-256, base64url. */
 async function entityTag(body: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
-  let binary = '';
-  for (const byte of digest.subarray(0, 16)) binary += String.fromCharCode(byte);
-  return `"${btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`;
+  return `"${base64url(digest.subarray(0, 16))}"`;
 }
 
 /** Whether an `If-None-Match` list names `tag` (RFC 9110 §13.1.2: weak comparison). */

@@ -4,7 +4,7 @@
 // is (the fetch adapter's `gatepassRequireAuthWrapper`, the Fastify adapter's `gatepassTokenEndpointPlugin`).
 
 /** The factories every adapter exports besides `authErrorHandler`. */
-export type Factory = 'requireAuth' | 'optionalAuth' | 'tokenEndpoint' | 'jwksEndpoint';
+export type Factory = 'requireAuth' | 'optionalAuth' | 'tokenEndpoint' | 'jwksEndpoint' | 'logoutEndpoint';
 
 /** `requireAuth` → `gatepassRequireAuth`, with an optional suffix (`Wrapper`, `Plugin`). */
 export function handlerName(factory: Factory, suffix: '' | 'Wrapper' | 'Plugin' = ''): string {

@@ -76,8 +76,9 @@ export function endpointSettings<Args extends unknown[]>(
   where: string,
   auth: Gatepass<unknown>,
   options: EndpointOptions<Args>,
+  known: readonly (keyof EndpointOptions<Args>)[] = ['grantType', 'forwardErrors', 'clientAddress'],
 ): { endpoint: TokenEndpointOptions; forwardErrors: boolean; clientAddress: ((...args: Args) => string | undefined) | undefined } {
-  check(where, auth, options, ['grantType', 'forwardErrors', 'clientAddress']);
+  check(where, auth, options, known);
   const endpoint: TokenEndpointOptions = options.grantType === undefined ? {} : { grantType: options.grantType };
   return { endpoint, forwardErrors: options.forwardErrors === true, clientAddress: options.clientAddress };
 }

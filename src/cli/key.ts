@@ -1,10 +1,11 @@
 /** `gatepass key`: a fresh signing key for an algorithm, as the app's configuration takes it. */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createTokens } from '../index.js';
+import { createTokens, type TokenAlgorithm } from '../index.js';
 import { oneOf, parseOrExplain, UsageError, type Command } from './args.js';
 
-const ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'PS256', 'ES384', 'ES512', 'RS384', 'RS512', 'PS384', 'PS512', 'HS256', 'HS384', 'HS512'] as const;
+// The asymmetric algorithms first, the most useful first: the order `--help` lists them in.
+const ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'PS256', 'ES384', 'ES512', 'RS384', 'RS512', 'PS384', 'PS512', 'HS256', 'HS384', 'HS512'] as const satisfies readonly TokenAlgorithm[];
 
 const help = `Usage: gatepass key [options]
 

@@ -43,3 +43,19 @@ export function checkTimeout(value: number, what: string): number {
   }
   return value;
 }
+
+/**
+ * Runs an operation on a store the app configured (revocations in Redis): like {@link callHook}, but
+ * a failure or no answer in time is `ERR_STORE_UNAVAILABLE` (503), with what the store threw kept for
+ * `onError`. Never a pass.
+ */
+export async function callStore<T>(operation: () => Promise<T>, timeoutMs: number): Promise<T> {
+  try {
+    return await callHook(operation, timeoutMs);
+  } catch (err) {
+    if (!(err instanceof AuthError) || (err.code !== 'ERR_HOOK_FAILED' && err.code !== 'ERR_HOOK_TIMEOUT')) throw err;
+    const unavailable = new AuthError('ERR_STORE_UNAVAILABLE');
+    thrownBy.set(unavailable, thrownBy.get(err));
+    throw unavailable;
+  }
+}

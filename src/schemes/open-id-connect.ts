@@ -26,8 +26,11 @@ export interface OpenIdConnectOptions<User> extends RemoteKeySetOptions {
   openIdConnectUrl: string;
   /** The `aud` the provider's tokens carry for this API (any of them, when several). */
   audience?: string | readonly string[];
-  /** The provider's `iss`. Default: `openIdConnectUrl` without `/.well-known/openid-configuration`. */
-  issuer?: string;
+  /**
+   * The provider's `iss`. Default: `openIdConnectUrl` without `/.well-known/openid-configuration`,
+   * with or without a trailing slash (Auth0's issuers end in one); the discovery document must name it.
+   */
+  issuer?: string | readonly string[];
   /** The algorithms its tokens may carry. Default: every public-key algorithm; never an HMAC one. */
   algorithms?: readonly AsymmetricAlgorithm[];
   /** The JOSE `typ` its tokens must carry, e.g. `'at+jwt'` for RFC 9068 access tokens. */
@@ -99,18 +102,22 @@ export function openIdConnect<User>(options: OpenIdConnectOptions<User>): Scheme
   if (options.description !== undefined) openApi.description = options.description;
   const maxLength = maxLengthOf(where, options.maxLength, 4096);
   const { verify, resolveUser, audience, issuer: givenIssuer, ...remote } = options;
+  // What is left besides the scheme's own options goes to the trusted issuer (algorithms, typ, limits).
 
+  const { openIdConnectUrl: _url, schemeName: _name, description: _description, maxLength: _max, ...trusted } = remote;
   if (verify !== undefined) {
     if (typeof verify !== 'function') throw new TypeError(`${where}: verify must be a function`);
-    if (resolveUser !== undefined || audience !== undefined) throw new TypeError(`${where}: give verify, or audience and resolveUser, not both`);
+    const ignored = [...(resolveUser === undefined ? [] : ['resolveUser']), ...(audience === undefined ? [] : ['audience']), ...(givenIssuer === undefined ? [] : ['issuer']), ...Object.keys(trusted)];
+    if (ignored.length > 0) throw new TypeError(`${where}: with verify, gatepass does not verify the tokens: ${ignored.join(', ')} would be ignored`);
     return hookedBearer(schemeName, verify, openApi, true, maxLength);
   }
   if (audience === undefined) throw new TypeError(`${where}: audience is missing — give the aud the provider's tokens carry for this API (or verify them yourself with verify)`);
   if (typeof resolveUser !== 'function') throw new TypeError(`${where}: resolveUser is missing — give the function that turns a verified token into your user`);
-  const issuer = givenIssuer ?? (url.href.endsWith(WELL_KNOWN) ? url.href.slice(0, -WELL_KNOWN.length) : undefined);
+  const base = url.href.endsWith(WELL_KNOWN) ? url.href.slice(0, -WELL_KNOWN.length) : undefined;
+  const issuer = givenIssuer ?? (base === undefined ? undefined : [base, `${base}/`]);
   if (issuer === undefined) throw new TypeError(`${where}: give issuer: openIdConnectUrl does not end in ${WELL_KNOWN}`);
-  if (discoveryUrl(issuer) !== url.href) throw new TypeError(`${where}: openIdConnectUrl must be the issuer's ${WELL_KNOWN}`);
-  const { openIdConnectUrl: _url, schemeName: _name, description: _description, maxLength: _max, ...trusted } = remote;
+  const first = typeof issuer === 'string' ? issuer : issuer[0];
+  if (first === undefined || discoveryUrl(first) !== url.href) throw new TypeError(`${where}: openIdConnectUrl must be the issuer's ${WELL_KNOWN}`);
   const tokens = buildTokens({ trustedIssuers: [{ ...trusted, issuer, audience }], maxTokenLength: maxLength }, where);
 
   return {

@@ -6,45 +6,36 @@
  */
 import { BearerError } from '../errors/auth-error.js';
 import { fetchJson, FetchJsonError } from '../lib/fetch-json.js';
-import { coolingSource, type RemoteLimits } from './remote-key-set.js';
+import { keySourceUrl } from '../lib/http-url.js';
+import { coolingSource, retryAfterOf, type RemoteLimits } from './remote-key-set.js';
 
 /** The discovery document's URL for an issuer: `/.well-known/openid-configuration` appended to its path. */
 export function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
 }
 
-function httpUrl(value: unknown): URL | undefined {
-  if (typeof value !== 'string') return undefined;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Reads `jwks_uri` from the issuer's discovery document, once: a failure is answered for a cooldown,
- * then tried again. The document must name the same `issuer` (§4.3), or its keys would vouch for
- * another issuer's tokens.
+ * then tried again. The document must name one of the `issuers` spellings it was fetched for (§4.3),
+ * or its keys would vouch for another issuer's tokens; `jwks_uri` must be https (http on loopback only).
  */
-export function discoverJwksUri(issuer: string, limits: RemoteLimits): () => Promise<URL> {
-  const url = discoveryUrl(issuer);
+export function discoverJwksUri(issuers: readonly string[], limits: RemoteLimits): () => Promise<URL> {
+  const url = discoveryUrl(issuers[0]!);
   let found: URL | undefined;
-  const discover = coolingSource(limits.cooldown, async () => {
+  const discover = coolingSource(limits.cooldownDuration, async () => {
     try {
       const document = (await fetchJson(url, {
-        signal: AbortSignal.timeout(limits.timeout),
+        signal: AbortSignal.timeout(limits.timeoutDuration),
         maxBytes: limits.maxResponseBytes,
         headers: { accept: 'application/json' },
       })) as { issuer?: unknown; jwks_uri?: unknown } | null;
       if (typeof document !== 'object' || document === null) throw new FetchJsonError(`${url}: the document is not an object`);
-      if (document.issuer !== issuer) throw new FetchJsonError(`${url}: the document names another issuer`);
-      const jwksUri = httpUrl(document.jwks_uri);
-      if (jwksUri === undefined) throw new FetchJsonError(`${url}: jwks_uri is missing or not an http(s) URL`);
+      if (!issuers.includes(document.issuer as string)) throw new FetchJsonError(`${url}: the document names another issuer`);
+      const jwksUri = keySourceUrl(document.jwks_uri);
+      if (jwksUri === undefined) throw new FetchJsonError(`${url}: jwks_uri is missing, or not https (http only on loopback)`);
       return jwksUri;
     } catch (cause) {
-      throw new BearerError('ERR_KEYS_UNAVAILABLE', { cause, retryAfter: Math.max(1, Math.ceil(limits.cooldown / 1000)) });
+      throw new BearerError('ERR_KEYS_UNAVAILABLE', { cause, retryAfter: retryAfterOf(limits) });
     }
   });
   return async () => (found ??= await discover());

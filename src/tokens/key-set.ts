@@ -7,7 +7,8 @@
  */
 import type { JSONWebKeySet } from 'jose';
 import type { TokenAlgorithm } from './algorithms.js';
-import { checkKeySpec, importSigningKey, type ImportedKey, type KeySpec } from './signing-key.js';
+import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
+import { checkKeySpec, importSigningKey, KEY_SPEC_NAMES, type ImportedKey, type KeySpec } from './signing-key.js';
 
 /** What {@link KeySet.list} tells about a key. */
 export interface KeyInfo {
@@ -54,11 +55,17 @@ export interface KeySet {
    * @throws `TypeError` for a bad key, `RangeError` for a `kid` and algorithm already in the set.
    */
   add(key: KeySpec, options?: AddKeyOptions): Promise<KeyInfo>;
-  /** Makes a key in the set the signing key; the one before it is retired. */
+  /**
+   * Makes a key in the set the signing key; the one before it is retired.
+   *
+   * @throws `RangeError` for a kid not in the set, or a key without a private part.
+   */
   activate(kid: string): void;
   /**
    * Stops a key signing. It keeps verifying, and stays in the JWKS, until the last token it signed
    * has expired. A signing key can only be retired while another key can sign.
+   *
+   * @throws `RangeError` for a kid not in the set, or the only key that can sign.
    */
   retire(kid: string): void;
   /**
@@ -68,7 +75,10 @@ export interface KeySet {
   remove(kid: string): void;
   /** The keys, newest first. */
   list(): KeyInfo[];
-  /** The JWKS of the public keys (RFC 7517): `kid`, `alg`, `use`, and never a private member or a secret. */
+  /**
+   * The JWKS of this app's public keys (RFC 7517): `kid`, `alg`, `use`; never a private member, a
+   * secret, or a key held only to verify another service's tokens.
+   */
   jwks(): JSONWebKeySet;
 }
 
@@ -84,6 +94,7 @@ interface Entry extends ImportedKey {
 export interface KeyLifetimes {
   /** The default token lifetime, in seconds: tokens signed before this process started are covered too. */
   readonly expiresIn: number;
+  /** Seconds of clock skew verification allows, added to a retired key's time. */
   readonly clockTolerance: number;
 }
 
@@ -106,19 +117,36 @@ export interface ManagedKeySet extends KeySet {
 
 const now = (): number => Date.now() / 1000;
 
+/** How a key set is made. */
+export interface KeySetSettings {
+  /** The `algorithm` option: the default algorithm of a key that names none. */
+  readonly algorithm: TokenAlgorithm | undefined;
+  /** The `algorithms` option: a key of another algorithm is refused. */
+  readonly algorithms: readonly TokenAlgorithm[] | undefined;
+  readonly lifetimes: KeyLifetimes;
+  /** The function the app called, for start-up errors. */
+  readonly where: string;
+  /** Whether the specs are the app's `keys` list (errors then name `keys[i]`). */
+  readonly listed: boolean;
+}
+
+const ADD_OPTION_NAMES = { sign: true } as const satisfies Record<keyof AddKeyOptions, true>;
+
 /**
  * Creates a key set from specs checked at start-up; the first key that can sign signs.
  *
  * @internal
  */
-export function createKeySet(
-  specs: readonly KeySpec[],
-  algorithm: TokenAlgorithm | undefined,
-  lifetimes: KeyLifetimes,
-  where: string,
-  listed: boolean,
-): ManagedKeySet {
-  const algs = specs.map((spec, i) => checkKeySpec(spec, spec.alg ?? algorithm, listed ? `${where}: keys[${i}]` : where));
+export function createKeySet(specs: readonly KeySpec[], settings: KeySetSettings): ManagedKeySet {
+  const { algorithm, algorithms, lifetimes, where, listed } = settings;
+  const checked = (spec: KeySpec, what: string): TokenAlgorithm => {
+    const alg = checkKeySpec(spec, spec.alg ?? algorithm, what);
+    if (algorithms !== undefined && !algorithms.includes(alg)) {
+      throw new TypeError(`${what}: a key for ${alg}, which algorithms does not allow (${algorithms.join(', ')})`);
+    }
+    return alg;
+  };
+  const algs = specs.map((spec, i) => checked(spec, listed ? `${where}: keys[${i}]` : where));
   let entries: Entry[] = [];
   const ready = Promise.all(specs.map((spec, i) => importSigningKey(spec, algs[i]!, where))).then((keys) => {
     entries = keys.map((key) => ({ ...key, signing: false, retiredAt: undefined, lastExpiry: 0 }));
@@ -144,11 +172,14 @@ export function createKeySet(
     if (found.length === 0) throw new RangeError(`${what}: no key ${kid} in the set`);
     return found;
   };
+  // A key is retired as a whole: every entry of its kid (one key given for several algorithms).
   const retireSigner = (): void => {
+    const kids = new Set(entries.filter((entry) => entry.signing).map((entry) => entry.kid));
+    const t = now();
     for (const entry of entries) {
-      if (!entry.signing) continue;
+      if (!kids.has(entry.kid)) continue;
       entry.signing = false;
-      entry.retiredAt = now();
+      entry.retiredAt ??= t;
     }
   };
   const info = (entry: Entry): KeyInfo => ({
@@ -166,7 +197,11 @@ export function createKeySet(
     },
 
     async add(spec, options = {}) {
-      const alg = checkKeySpec(spec, algorithm, 'keys.add');
+      checkOptionsObject('keys.add', spec);
+      checkOptionNames('keys.add', spec, KEY_SPEC_NAMES);
+      checkOptionsObject('keys.add: options', options);
+      checkOptionNames('keys.add: options', options, ADD_OPTION_NAMES);
+      const alg = checked(spec, 'keys.add');
       if (options.sign !== undefined && typeof options.sign !== 'boolean') throw new TypeError('keys.add: sign must be true or false');
       const [key] = await Promise.all([importSigningKey(spec, alg, 'keys.add'), ready]);
       const entry: Entry = { ...key, signing: false, retiredAt: undefined, lastExpiry: 0 };
@@ -185,7 +220,7 @@ export function createKeySet(
       if (entry.signing) return;
       retireSigner();
       entry.signing = true;
-      entry.retiredAt = undefined;
+      for (const same of entries) if (same.kid === kid) same.retiredAt = undefined;
     },
 
     retire(kid) {
@@ -216,7 +251,8 @@ export function createKeySet(
 
     verifies: (alg) => live().some((entry) => entry.alg === alg),
 
-    jwks: () => ({ keys: live().flatMap((entry) => (entry.jwk === undefined ? [] : [{ ...entry.jwk }])) }),
+    // This app's own public keys: a key held only to verify another service's tokens is not published.
+    jwks: () => ({ keys: live().flatMap((entry) => (entry.jwk === undefined || entry.signKey === undefined ? [] : [{ ...entry.jwk }])) }),
 
     async signer() {
       await ready;

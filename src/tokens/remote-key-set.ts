@@ -12,50 +12,64 @@ import { BearerError } from '../errors/auth-error.js';
 import { fetchJson, FetchJsonError } from '../lib/fetch-json.js';
 import { PRIVATE_MEMBERS } from './signing-key.js';
 
-/** How a remote key set is fetched and kept. */
+/**
+ * How a remote key set is fetched and kept. The names follow jose's and express-oauth2-jwt-bearer's
+ * (`cacheMaxAge`, `cooldownDuration`, `timeoutDuration`); every duration is in milliseconds.
+ */
 export interface RemoteKeySetOptions {
-  /** Milliseconds a fetched JWKS is used before it is fetched again, in the background. Default 600000 (10 minutes). */
+  /** How long a fetched JWKS is used before it is fetched again, in the background. Default 600000 (10 minutes). */
   cacheMaxAge?: number;
   /**
-   * Milliseconds between two fetches caused by a `kid` the set does not hold, or after a failed
-   * fetch: however many requests carry unknown `kid`s, the source is asked at most once per
-   * cooldown. Default 30000.
+   * How long cached keys keep answering past `cacheMaxAge` while every refresh fails (the issuer
+   * down): after that, tokens are refused with 503 until a fetch succeeds, so that a key the issuer
+   * withdrew is not trusted forever. Default 86400000 (24 hours).
    */
-  cooldown?: number;
-  /** Milliseconds a fetch may take, body included. Default 5000. */
-  timeout?: number;
+  maxStale?: number;
+  /**
+   * The least time between two fetches: a `kid` the set does not hold causes one refetch, then none
+   * for this long, however many requests carry unknown kids; a failed fetch is not retried within it
+   * either. Default 30000.
+   */
+  cooldownDuration?: number;
+  /** How long a fetch may take, body included. Default 5000. */
+  timeoutDuration?: number;
   /** The largest JWKS or discovery document accepted, in bytes. Default 262144 (256 KiB). */
   maxResponseBytes?: number;
 }
 
 /** Every {@link RemoteKeySetOptions} name. */
-export const REMOTE_KEY_SET_OPTION_NAMES = { cacheMaxAge: true, cooldown: true, timeout: true, maxResponseBytes: true } as const satisfies Record<
-  keyof RemoteKeySetOptions,
-  true
->;
+export const REMOTE_KEY_SET_OPTION_NAMES = {
+  cacheMaxAge: true,
+  maxStale: true,
+  cooldownDuration: true,
+  timeoutDuration: true,
+  maxResponseBytes: true,
+} as const satisfies Record<keyof RemoteKeySetOptions, true>;
 
 /** The settled options. */
-export interface RemoteLimits {
-  readonly cacheMaxAge: number;
-  readonly cooldown: number;
-  readonly timeout: number;
-  readonly maxResponseBytes: number;
-}
+export type RemoteLimits = Readonly<Required<RemoteKeySetOptions>>;
 
 /** Checks the options at start-up and fills in the defaults. */
 export function remoteLimits(options: RemoteKeySetOptions, where: string): RemoteLimits {
   const limits = {
     cacheMaxAge: options.cacheMaxAge ?? 600_000,
-    cooldown: options.cooldown ?? 30_000,
-    timeout: options.timeout ?? 5_000,
+    maxStale: options.maxStale ?? 86_400_000,
+    cooldownDuration: options.cooldownDuration ?? 30_000,
+    timeoutDuration: options.timeoutDuration ?? 5_000,
     maxResponseBytes: options.maxResponseBytes ?? 262_144,
   };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isInteger(value) || value < 0 || (name === 'timeout' && (value === 0 || value > 2 ** 31 - 1))) {
-      throw new RangeError(`${where}: ${name} must be a ${name === 'timeout' ? 'positive' : 'non-negative'} whole number`);
+    const positive = name === 'timeoutDuration' || name === 'maxResponseBytes';
+    if (!Number.isInteger(value) || value < (positive ? 1 : 0) || (name === 'timeoutDuration' && value > 2 ** 31 - 1)) {
+      throw new RangeError(`${where}: ${name} must be a ${positive ? 'positive' : 'non-negative'} whole number`);
     }
   }
   return limits;
+}
+
+/** The `Retry-After` of a key source that failed: when it will be asked again, in whole seconds. */
+export function retryAfterOf(limits: RemoteLimits): number {
+  return Math.max(1, Math.ceil(limits.cooldownDuration / 1000));
 }
 
 /** What jwtVerify takes to find the key of a token. */
@@ -95,11 +109,11 @@ function checkPublicKeySet(document: unknown, url: string): void {
  * discovery). A `kid` the set does not hold is `ERR_TOKEN_KEY_UNKNOWN` (401); a set that cannot be
  * had is `ERR_KEYS_UNAVAILABLE` (503), with the reason as `cause`.
  */
-export function createRemoteKeySet(jwksUri: () => Promise<URL>, limits: RemoteLimits): KeyResolver & { readonly fetches: number } {
+export function createRemoteKeySet(jwksUri: () => Promise<URL>, limits: RemoteLimits): KeyResolver {
   let fetchedAt: number | undefined;
-  let fetches = 0;
-  const fetchSet = coolingSource(limits.cooldown, async (url: string, signal: AbortSignal, headers: Headers | Record<string, string>) => {
-    fetches += 1;
+  let attemptedAt = 0;
+  const fetchSet = coolingSource(limits.cooldownDuration, async (url: string, signal: AbortSignal, headers: Headers | Record<string, string>) => {
+    attemptedAt = Date.now();
     const document = await fetchJson(url, { signal, headers, maxBytes: limits.maxResponseBytes });
     checkPublicKeySet(document, url);
     fetchedAt = Date.now();
@@ -113,8 +127,8 @@ export function createRemoteKeySet(jwksUri: () => Promise<URL>, limits: RemoteLi
         createRemoteJWKSet(url, {
           // jose refetches when a kid is unknown (once per cooldown); the age of the cache is ours to watch.
           cacheMaxAge: Infinity,
-          cooldownDuration: limits.cooldown,
-          timeoutDuration: limits.timeout,
+          cooldownDuration: limits.cooldownDuration,
+          timeoutDuration: limits.timeoutDuration,
           [customFetch]: (url: string, init: { signal: AbortSignal; headers: Headers }) => fetchSet(url, init.signal, init.headers),
         }),
       (error: unknown) => {
@@ -126,9 +140,16 @@ export function createRemoteKeySet(jwksUri: () => Promise<URL>, limits: RemoteLi
   const resolve = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
     try {
       const keys = await remoteSet();
-      if (fetchedAt !== undefined && Date.now() - fetchedAt > limits.cacheMaxAge && !keys.reloading) {
-        // Refresh in the background: until it lands (or while it fails), the cached keys answer.
-        keys.reload().catch(() => {});
+      const now = Date.now();
+      if (fetchedAt !== undefined && now - fetchedAt > limits.cacheMaxAge) {
+        if (now - fetchedAt > limits.cacheMaxAge + limits.maxStale) {
+          // Too old to trust without the issuer's word: a fresh set, or a 503.
+          await keys.reload();
+        } else if (!keys.reloading && now - attemptedAt >= limits.cooldownDuration) {
+          // Refresh in the background, at most once per cooldown: until it lands (or while it fails),
+          // the cached keys answer.
+          keys.reload().catch(() => {});
+        }
       }
       return await keys(header, token);
     } catch (err) {
@@ -138,8 +159,8 @@ export function createRemoteKeySet(jwksUri: () => Promise<URL>, limits: RemoteLi
       }
       if (err instanceof BearerError) throw err;
       // The source is asked again after the cooldown: the client may retry then.
-      throw new BearerError('ERR_KEYS_UNAVAILABLE', { cause: err, retryAfter: Math.max(1, Math.ceil(limits.cooldown / 1000)) });
+      throw new BearerError('ERR_KEYS_UNAVAILABLE', { cause: err, retryAfter: retryAfterOf(limits) });
     }
   };
-  return Object.defineProperty(resolve, 'fetches', { get: () => fetches }) as KeyResolver & { readonly fetches: number };
+  return resolve;
 }

@@ -16,6 +16,7 @@ import {
   type JWK,
   type KeyObject,
 } from 'jose';
+import { base64url } from '../lib/base64url.js';
 import { ASYMMETRIC_ALGORITHMS, isAlgorithm, isHmac, secretBytesFor, type TokenAlgorithm } from './algorithms.js';
 
 /** A key: an imported `CryptoKey` or Node `KeyObject`, a JWK object, or a PEM string (PKCS#8 private, SPKI public). */
@@ -40,6 +41,9 @@ export interface KeySpec {
   /** The public key of an asymmetric algorithm; needed with a private `CryptoKey` that is not extractable. */
   publicKey?: KeyInput;
 }
+
+/** How a start-up error says where a secret comes from. */
+export const MAKE_A_SECRET = '`npx gatepass secret` prints one';
 
 /** Every {@link KeySpec} name, for refusing misspelled ones. */
 export const KEY_SPEC_NAMES = { kid: true, alg: true, secret: true, privateKey: true, publicKey: true } as const satisfies Record<
@@ -123,17 +127,11 @@ export function checkKeySpec(spec: KeySpec, algorithm: TokenAlgorithm | undefine
     const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret).byteLength : secret.byteLength;
     const needed = secretBytesFor(alg);
     if (bytes < needed) {
-      throw new RangeError(`${where}: secret must be at least ${needed} bytes for ${alg} (RFC 7518 §3.2); \`npx gatepass secret\` prints one`);
+      throw new RangeError(`${where}: secret must be at least ${needed} bytes for ${alg} (RFC 7518 §3.2); ${MAKE_A_SECRET}`);
     }
   }
   return alg;
 }
-
-const base64url = (bytes: Uint8Array): string => {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-};
 
 /**
  * Imports a checked key spec once: HMAC secrets as a `CryptoKey`, PEM and JWK through jose, and the

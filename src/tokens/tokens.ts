@@ -8,11 +8,13 @@ import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload, 
 import { AuthError, BearerError } from '../errors/auth-error.js';
 import type { ResourceErrorCode } from '../errors/codes.js';
 import { asEndpointError } from '../errors/endpoint.js';
-import { callHook, checkTimeout } from '../lib/hooks.js';
+import { callHook, callStore, checkTimeout } from '../lib/hooks.js';
+import { createMemoryRevocationStore, type RevocationStore } from '../lifecycle/revocation-store.js';
+import { tokenId } from '../lifecycle/token-id.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
-import { ALGORITHMS, isAlgorithm, isHmac, type TokenAlgorithm } from './algorithms.js';
+import { ALGORITHMS, isAlgorithm, type TokenAlgorithm } from './algorithms.js';
 import { createKeySet, type KeySet, type ManagedKeySet } from './key-set.js';
-import { checkKeySpec, KEY_SPEC_NAMES, type KeyInput, type KeySpec } from './signing-key.js';
+import { checkKeySpec, KEY_SPEC_NAMES, MAKE_A_SECRET, type KeyInput, type KeySpec } from './signing-key.js';
 import { trustIssuer, type IssuerVerifier, type TrustedIssuer } from './trusted-issuer.js';
 
 export type { TokenAlgorithm } from './algorithms.js';
@@ -54,11 +56,11 @@ export interface TokenOptions {
   algorithms?: readonly TokenAlgorithm[];
   /** Lifetime of issued tokens in seconds. Default 1800 (FastAPI's 30 minutes). */
   expiresIn?: number;
-  /** Sets `iss` on issue and requires it on verify. */
+  /** Sets `iss` on issue and requires it on verify of this app's own tokens (a trusted issuer's have its own). */
   issuer?: string;
-  /** Sets `aud` on issue and requires it on verify (any of them, when several). */
+  /** Sets `aud` on issue and requires it on verify of this app's own tokens (any of them, when several). */
   audience?: string | readonly string[];
-  /** Sets the JOSE `typ` header on issue and requires it on verify, e.g. `'at+jwt'` (RFC 9068). */
+  /** Sets the JOSE `typ` header on issue and requires it on verify of this app's own tokens, e.g. `'at+jwt'` (RFC 9068). */
   typ?: string;
   /** Seconds of clock skew allowed on `exp`, `nbf` and `iat`. Default 0. */
   clockTolerance?: number;
@@ -74,6 +76,13 @@ export interface TokenOptions {
    * within `hookTimeout` with `ERR_HOOK_TIMEOUT` (503): never a pass.
    */
   isRevoked?: (claims: AccessTokenClaims) => boolean | Promise<boolean>;
+  /**
+   * Where revoked tokens are kept ({@link Tokens.revoke}, the adapters' `logoutEndpoint`), asked on
+   * every verification. Default: in this process's memory ({@link createMemoryRevocationStore}); give
+   * {@link createRedisRevocationStore} to share revocations between instances. A store that fails or
+   * does not answer within `hookTimeout` fails the request with `ERR_STORE_UNAVAILABLE` (503).
+   */
+  revocations?: RevocationStore;
   /** Milliseconds an app hook (`isRevoked`, and the engine's hooks) may take before the request fails with 503. Default 10000. */
   hookTimeout?: number;
 }
@@ -96,6 +105,7 @@ export const TOKEN_OPTION_NAMES = {
   maxTokenLength: true,
   jti: true,
   isRevoked: true,
+  revocations: true,
   hookTimeout: true,
 } as const satisfies Record<keyof TokenOptions, true>;
 
@@ -121,7 +131,7 @@ export interface IssuedToken {
   scopes: string[];
 }
 
-/** Issues and verifies access tokens with keys imported once, at creation. */
+/** Issues and verifies access tokens; each key is imported once, when it joins the key set. */
 export interface Tokens {
   /** The signing and verification keys, for rotation at run time and for publishing the JWKS. */
   readonly keys: KeySet;
@@ -139,6 +149,13 @@ export interface Tokens {
    * never a 401 that blames the client.
    */
   verify(token: string): Promise<AccessTokenClaims>;
+  /**
+   * Verifies a token and revokes it until it expires: every later verification, by this instance or
+   * any other sharing the revocation store, refuses it with `ERR_TOKEN_REVOKED`.
+   *
+   * @throws {@link BearerError} as {@link Tokens.verify} does; a token already revoked is refused too.
+   */
+  revoke(token: string): Promise<AccessTokenClaims>;
 }
 
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
@@ -184,7 +201,9 @@ function fromJose(err: unknown): AuthError {
  * them on every request. The algorithm allowlist must match the key type, so an HMAC token can never
  * be checked against a public key (algorithm confusion, RFC 8725 §2.1).
  *
- * @throws `TypeError`/`RangeError` at creation for a missing, short or mismatched key.
+ * @throws `TypeError`/`RangeError` at creation for a missing or short key, or one of the wrong kind for
+ * its algorithm; a key pair that does not match is found when the keys are imported (`tokens.keys.ready`
+ * rejects, and verification fails with that error rather than a 401).
  *
  * @example
  * ```ts
@@ -201,7 +220,6 @@ export function createTokens(options: TokenOptions): Tokens {
   return buildTokens(options, 'createTokens');
 }
 
-const MAKE_A_SECRET = '`npx gatepass secret` prints one';
 
 /**
  * {@link createTokens} for a caller that checked the option names itself; `where` names the function
@@ -214,6 +232,10 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
   const clockTolerance = options.clockTolerance ?? 0;
   const maxTokenLength = options.maxTokenLength ?? 8192;
   const { issuer, typ, isRevoked } = options;
+  const revocations = options.revocations ?? createMemoryRevocationStore();
+  if (typeof revocations?.revoke !== 'function' || typeof revocations.isRevoked !== 'function') {
+    throw new TypeError(`${where}: revocations must be a revocation store (createMemoryRevocationStore(), createRedisRevocationStore())`);
+  }
   const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, where);
   const audience = typeof options.audience === 'string' ? options.audience : options.audience && [...options.audience];
   const newJti =
@@ -231,10 +253,20 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
   const specs = keySpecs(options, where);
   const requiredClaims = options.requireExpiry === false ? ['sub'] : ['sub', 'exp'];
   const trusted = trustedIssuers(options.trustedIssuers, { clockTolerance, requiredClaims }, where);
-  const keys: ManagedKeySet = createKeySet(specs, options.algorithm, { expiresIn, clockTolerance }, where, options.keys !== undefined);
+  const keys: ManagedKeySet = createKeySet(specs, {
+    algorithm: options.algorithm,
+    algorithms: options.algorithms,
+    lifetimes: { expiresIn, clockTolerance },
+    where,
+    listed: options.keys !== undefined,
+  });
+  let keysImported = false;
+  keys.ready.then(
+    () => (keysImported = true),
+    () => {},
+  );
   // The algorithms a local key may verify: its own, within `algorithms` when given.
   const allowed = options.algorithms === undefined ? undefined : new Set<string>(options.algorithms);
-  const remoteAlgorithms = new Set(trusted.flatMap((issuerKeys) => issuerKeys.algorithms));
   const localOptions = {
     clockTolerance,
     requiredClaims,
@@ -243,44 +275,45 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
     ...(typ === undefined ? {} : { typ }),
   };
 
-  /** Verifies against the key set or a trusted issuer, as the token's header and `iss` say. */
+  /**
+   * Verifies against the key set or a trusted issuer. The token's `iss` decides first: a trusted
+   * issuer's tokens are checked against that issuer's keys only (unless it is this app's own `issuer`,
+   * whose keys come first), so no key of the app's own set can vouch for another issuer. Then its
+   * `kid` and `alg` pick the key, which must be of that algorithm.
+   */
   async function verifySignedToken(token: string): Promise<JWTPayload> {
     let header: ProtectedHeaderParameters;
+    let iss: unknown;
     try {
       header = decodeProtectedHeader(token);
+      if (trusted.length > 0) iss = decodeJwt(token).iss;
     } catch (cause) {
       throw new BearerError('ERR_TOKEN_MALFORMED', { cause });
     }
-    const alg = header.alg;
-    // A header without a string `alg` is not a JWS (RFC 7515 §4.1.1); one with an unknown `alg` is refused as such.
-    if (typeof alg !== 'string') throw new BearerError('ERR_TOKEN_MALFORMED');
+    const { alg, kid } = header;
+    // A header without a string `alg` is not a JWS (RFC 7515 §4.1.1), nor one with a `kid` that is not a string (§4.1.4).
+    if (typeof alg !== 'string' || (kid !== undefined && typeof kid !== 'string')) throw new BearerError('ERR_TOKEN_MALFORMED');
     if (!isAlgorithm(alg)) throw new BearerError('ERR_TOKEN_ALGORITHM');
-    if (keys.size === 0) await keys.ready;
+    const from = trusted.find((candidate) => candidate.issuers.includes(iss as string));
     // An algorithm no key verifies, or outside `algorithms`, is refused before any key is looked up:
     // an HMAC token never meets a public key (RFC 8725 §2.1).
-    const localAlg = (allowed === undefined || allowed.has(alg)) && keys.verifies(alg);
-    const remoteAlg = remoteAlgorithms.has(alg);
-    if (!localAlg && !remoteAlg) throw new BearerError('ERR_TOKEN_ALGORITHM');
-    const local = localAlg ? keys.match(header.kid, alg) : ({ unknown: true } as const);
-    if ('key' in local) return (await jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] })).payload;
-    if (remoteAlg && !('wrongAlgorithm' in local)) {
-      let iss: unknown;
-      try {
-        iss = decodeJwt(token).iss;
-      } catch (cause) {
-        throw new BearerError('ERR_TOKEN_MALFORMED', { cause });
-      }
-      const from = trusted.find((candidate) => candidate.issuer === iss && candidate.algorithms.includes(alg));
-      if (from !== undefined) return from.verify(token);
-      if (!trusted.some((candidate) => candidate.issuer === iss)) {
-        throw iss === issuer && localAlg ? new BearerError('ERR_TOKEN_KEY_UNKNOWN') : new BearerError('ERR_TOKEN_CLAIM', { claim: 'iss' });
-      }
-      throw new BearerError('ERR_TOKEN_ALGORITHM');
+    const localAlg = (from === undefined || iss === issuer) && (allowed === undefined || allowed.has(alg)) && keys.verifies(alg);
+    if (localAlg) {
+      const local = keys.match(kid, alg);
+      if ('key' in local) return (await jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] })).payload;
+      if ('wrongAlgorithm' in local) throw new BearerError('ERR_TOKEN_ALGORITHM');
     }
-    throw new BearerError('wrongAlgorithm' in local ? 'ERR_TOKEN_ALGORITHM' : 'ERR_TOKEN_KEY_UNKNOWN');
+    if (from !== undefined) {
+      if (!from.algorithms.includes(alg)) throw new BearerError('ERR_TOKEN_ALGORITHM');
+      return from.verify(token);
+    }
+    if (localAlg) throw new BearerError('ERR_TOKEN_KEY_UNKNOWN');
+    // An algorithm a trusted issuer signs with, from an issuer that is not trusted: the `iss` is at fault.
+    if (trusted.some((candidate) => candidate.algorithms.includes(alg))) throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'iss' });
+    throw new BearerError('ERR_TOKEN_ALGORITHM');
   }
 
-  return {
+  const tokens: Tokens = {
     keys,
 
     async issue(subject, issue = {}) {
@@ -307,6 +340,8 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       const segments = COMPACT_JWS.exec(token);
       if (segments === null || !segments.slice(1).every(isCanonical)) throw new BearerError('ERR_TOKEN_MALFORMED');
 
+      // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
+      if (!keysImported) await keys.ready;
       let payload: JWTPayload;
       try {
         payload = await verifySignedToken(token);
@@ -326,6 +361,14 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
         throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'iat' });
       }
       const claims = payload as AccessTokenClaims;
+      if (revocations.empty !== true) {
+        const id = await tokenId(token);
+        if (await callStore(() => revocations.isRevoked(id), hookTimeout).catch((err: AuthError) => {
+          throw asEndpointError(err, BearerError);
+        })) {
+          throw new BearerError('ERR_TOKEN_REVOKED');
+        }
+      }
       if (isRevoked !== undefined) {
         const revoked = await callHook(() => isRevoked(claims), hookTimeout).catch((err: AuthError) => {
           throw asEndpointError(err, BearerError);
@@ -334,7 +377,19 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       }
       return claims;
     },
+
+    async revoke(token) {
+      const claims = await tokens.verify(token);
+      // A token without `exp` (requireExpiry: false) stays revoked for as long as a store keeps anything.
+      const until = claims.exp ?? Math.floor(Date.now() / 1000) + 10 * 365 * 86400;
+      const id = await tokenId(token);
+      await callStore(() => revocations.revoke(id, until), hookTimeout).catch((err: AuthError) => {
+        throw asEndpointError(err, BearerError);
+      });
+      return claims;
+    },
   };
+  return tokens;
 }
 
 const MAKE_A_SECRET_HINT = `at least 32 bytes for HS256; ${MAKE_A_SECRET}`;
@@ -364,22 +419,12 @@ function keySpecs(options: TokenOptions, where: string): KeySpec[] {
         'or keys, or trustedIssuers for an API that only verifies',
     );
   }
-  if (secret !== undefined && (privateKey !== undefined || publicKey !== undefined)) {
-    throw new TypeError(`${where}: give secret or privateKey/publicKey, not both`);
-  }
   const algorithm = options.algorithm ?? 'HS256';
   const algorithms = [...new Set([algorithm, ...(options.algorithms ?? [])])];
+  const key: KeySpec = secret !== undefined ? { secret } : { ...(privateKey === undefined ? {} : { privateKey }), ...(publicKey === undefined ? {} : { publicKey }) };
   // The longest hash first, so that a short secret is reported for the algorithm that needs most.
   const bySize = secret === undefined ? algorithms : [...algorithms].sort((a, b) => Number(b.slice(2)) - Number(a.slice(2)));
-  for (const alg of bySize) {
-    if (isHmac(alg) !== (secret !== undefined)) {
-      throw new TypeError(
-        secret !== undefined ? `${where}: algorithm ${alg} needs privateKey/publicKey, not secret` : `${where}: algorithm ${alg} needs secret, not privateKey/publicKey`,
-      );
-    }
-  }
-  if (secret !== undefined) for (const alg of bySize) checkKeySpec({ secret, alg }, alg, where);
-  const key: KeySpec = secret !== undefined ? { secret } : { ...(privateKey === undefined ? {} : { privateKey }), ...(publicKey === undefined ? {} : { publicKey }) };
+  for (const alg of bySize) checkKeySpec({ ...key, alg }, alg, where);
   return (secret === undefined ? algorithms : [algorithm, ...bySize.filter((alg) => alg !== algorithm)]).map((alg) => ({ ...key, alg }));
 }
 
@@ -391,7 +436,7 @@ function trustedIssuers(
   if (list === undefined) return [];
   if (!Array.isArray(list)) throw new TypeError(`${where}: trustedIssuers must be an array`);
   const verifiers = list.map((trusted, i) => trustIssuer(trusted, shared, `${where}: trustedIssuers[${i}]`));
-  const issuers = verifiers.map((verifier) => verifier.issuer);
+  const issuers = verifiers.flatMap((verifier) => verifier.issuers);
   const twice = issuers.find((issuer, i) => issuers.indexOf(issuer) !== i);
   if (twice !== undefined) throw new TypeError(`${where}: trustedIssuers lists ${twice} twice`);
   return verifiers;

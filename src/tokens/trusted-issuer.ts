@@ -7,6 +7,7 @@
 import { jwtVerify, type JWTPayload } from 'jose';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from './algorithms.js';
+import { keySourceUrl } from '../lib/http-url.js';
 import { discoverJwksUri } from './discovery.js';
 import { createRemoteKeySet, remoteLimits, REMOTE_KEY_SET_OPTION_NAMES, type RemoteKeySetOptions } from './remote-key-set.js';
 
@@ -15,11 +16,14 @@ import { createRemoteKeySet, remoteLimits, REMOTE_KEY_SET_OPTION_NAMES, type Rem
  * `jwks_uri` of its OpenID Connect discovery document (`{issuer}/.well-known/openid-configuration`).
  */
 export interface TrustedIssuer extends RemoteKeySetOptions {
-  /** The `iss` its tokens carry, exactly (e.g. `https://tenant.eu.auth0.com/`). Required. */
-  issuer: string;
+  /**
+   * The `iss` its tokens carry, exactly (e.g. `https://tenant.eu.auth0.com/`, with Auth0's trailing
+   * slash), or the spellings it may use. Required. Discovery reads the first one's document.
+   */
+  issuer: string | readonly string[];
   /** The `aud` its tokens must carry for this API (any of them, when several). Required. */
   audience: string | readonly string[];
-  /** The JWKS URL. Default: discovered from `issuer`. */
+  /** The JWKS URL: https, or http on a loopback host. Default: discovered from `issuer`. */
   jwksUri?: string;
   /** The algorithms its tokens may carry. Default: every public-key algorithm; never an HMAC one. */
   algorithms?: readonly AsymmetricAlgorithm[];
@@ -39,22 +43,11 @@ const TRUSTED_ISSUER_NAMES = {
 
 /** A trusted issuer ready to verify. */
 export interface IssuerVerifier {
-  readonly issuer: string;
+  /** The spellings of its `iss`. */
+  readonly issuers: readonly string[];
   readonly algorithms: readonly string[];
   /** Verifies a token of this issuer: signature against its keys, `iss`, `aud`, `typ`, time claims. */
   verify(token: string): Promise<JWTPayload>;
-  /** How many times its JWKS was fetched. */
-  readonly fetches: number;
-}
-
-function absoluteUrl(value: unknown, what: string): URL {
-  try {
-    const url = new URL(value as string);
-    if (url.protocol === 'https:' || url.protocol === 'http:') return url;
-  } catch {
-    // Answered below.
-  }
-  throw new TypeError(`${what} must be an absolute http(s) URL`);
 }
 
 /** Checks a trusted issuer at start-up: `issuer` and `audience` are required, for a key from afar vouches for nothing else. */
@@ -65,11 +58,14 @@ export function trustIssuer(
 ): IssuerVerifier {
   checkOptionsObject(where, options);
   checkOptionNames(where, options, TRUSTED_ISSUER_NAMES);
-  const { issuer, typ } = options;
-  if (typeof issuer !== 'string' || issuer === '') {
+  const { typ } = options;
+  const issuers = typeof options.issuer === 'string' ? [options.issuer] : Array.isArray(options.issuer) ? [...(options.issuer as string[])] : [];
+  if (issuers.length === 0 || !issuers.every((issuer) => typeof issuer === 'string' && issuer !== '')) {
     throw new TypeError(`${where}: issuer is missing — tokens verified against remote keys must name their issuer`);
   }
-  absoluteUrl(issuer, `${where}: issuer`);
+  if (options.jwksUri === undefined && keySourceUrl(issuers[0]) === undefined) {
+    throw new TypeError(`${where}: issuer must be an https URL (http only on loopback) to discover its keys, or give jwksUri`);
+  }
   const audience = typeof options.audience === 'string' ? options.audience : options.audience && [...options.audience];
   if (audience === undefined || audience.length === 0 || (Array.isArray(audience) && !audience.every((a) => typeof a === 'string' && a !== ''))) {
     throw new TypeError(`${where}: audience is missing — tokens verified against remote keys must be meant for this API`);
@@ -81,19 +77,18 @@ export function trustIssuer(
   }
   if (typ !== undefined && (typeof typ !== 'string' || typ === '')) throw new TypeError(`${where}: typ must be a non-empty string`);
   const limits = remoteLimits(options, where);
-  const jwksUri =
-    options.jwksUri === undefined
-      ? discoverJwksUri(issuer, limits)
-      : ((url) => async () => url)(absoluteUrl(options.jwksUri, `${where}: jwksUri`));
+  let jwksUri = discoverJwksUri(issuers, limits);
+  if (options.jwksUri !== undefined) {
+    const url = keySourceUrl(options.jwksUri);
+    if (url === undefined) throw new TypeError(`${where}: jwksUri must be an https URL (http only on loopback)`);
+    jwksUri = async () => url;
+  }
   const keys = createRemoteKeySet(jwksUri, limits);
-  const verifyOptions = { ...shared, issuer, audience, algorithms, ...(typ === undefined ? {} : { typ }) };
+  const verifyOptions = { ...shared, issuer: issuers, audience, algorithms, ...(typ === undefined ? {} : { typ }) };
 
   return {
-    issuer,
+    issuers,
     algorithms,
-    get fetches() {
-      return keys.fetches;
-    },
     async verify(token) {
       return (await jwtVerify(token, keys, verifyOptions)).payload;
     },

@@ -100,7 +100,9 @@ const hsRefused: Array<[string, string, InvalidTokenCode]> = [
   ['an SQL-injection kid signed with its own "key"', hmacToken({ alg: 'HS256', kid: "x' UNION SELECT 'k' --" }, claims(), 'k'), 'ERR_TOKEN_KEY_UNKNOWN'],
   ['a 5000-character kid signed with another key', hmacToken({ alg: 'HS256', kid: 'K'.repeat(5000) }, claims(), 'another key'), 'ERR_TOKEN_KEY_UNKNOWN'],
   ['a 9000-character kid (over the size limit)', hmacToken({ alg: 'HS256', kid: 'K'.repeat(9000) }, claims()), 'ERR_TOKEN_TOO_LARGE'],
-  ['a non-string kid signed with another key', hmacToken({ alg: 'HS256', kid: { $ne: null } }, claims(), 'another key'), 'ERR_TOKEN_SIGNATURE'],
+  // A kid must be a string (RFC 7515 §4.1.4): anything else is not a JWS header, whatever the key
+  ['a non-string kid signed with another key', hmacToken({ alg: 'HS256', kid: { $ne: null } }, claims(), 'another key'), 'ERR_TOKEN_MALFORMED'],
+  ['a numeric kid signed with the real secret', hmacToken({ alg: 'HS256', kid: 42 }, claims()), 'ERR_TOKEN_MALFORMED'],
   [
     'an attacker jku + kid, RS256',
     await joseToken(attackerRsa.privateKey, { alg: 'RS256', jku: 'https://attacker.example/jwks.json', kid: 'attacker' }),

@@ -3,7 +3,7 @@
 // floods, repeats, files, non-UTF-8, wrong content types, huge scopes and passwords, and username tricks.
 // Each answer is the exact RFC 6749 §5.2 error; each case ends with the server still answering.
 //
-// Username policy (password-form.ts): a username holding a C0/C1 control character or DEL (NUL included) is
+// Username policy (src/grant/password-grant.ts): a username holding a C0/C1 control character or DEL (NUL included) is
 // refused with `invalid_request` (`Invalid parameter: username`); every other username is put in Unicode
 // NFC and handed to verifyCredentials as it is: no trimming, no case folding, no NFKC (fullwidth and
 // other look-alike letters stay distinct users), zero-width and bidi characters kept.
@@ -301,7 +301,7 @@ describe.each(adapters)('$name', (adapter) => {
   });
 
   describe('non-UTF-8 bytes', () => {
-    // busboy decodes form text as UTF-8 with U+FFFD for invalid sequences: such a name or password is only
+    // The form reader decodes form text as UTF-8 with U+FFFD for invalid sequences: such a name or password is only
     // ever a (non-matching) string, never an error.
     it('a percent-encoded invalid UTF-8 username: no such user', async () => {
       expectTokenError(await postForm(app(), `username=%FF%FE&password=${PASSWORD}`), 400, INVALID_GRANT);

@@ -73,11 +73,12 @@ async function listening(server: Server, adapter: AdapterName): Promise<App> {
 }
 
 const startExpress: StartApp = async (anyEngine, options = {}) => {
-  const { requireAuth, tokenEndpoint, jwksEndpoint } = expressAdapter;
+  const { requireAuth, tokenEndpoint, jwksEndpoint, logoutEndpoint } = expressAdapter;
   const engine = asAppEngine(anyEngine);
   const app = express();
   app.all('/token', tokenEndpoint(engine));
   app.all('/jwks', jwksEndpoint(engine));
+  app.all('/logout', logoutEndpoint(engine));
   app.get('/me', requireAuth(engine), (req, res) => {
     res.json(shown(req.auth as Principal<unknown>));
   });
@@ -91,12 +92,13 @@ const startExpress: StartApp = async (anyEngine, options = {}) => {
 };
 
 const startKoa: StartApp = async (anyEngine, options = {}) => {
-  const { requireAuth, tokenEndpoint, jwksEndpoint } = koaAdapter;
+  const { requireAuth, tokenEndpoint, jwksEndpoint, logoutEndpoint } = koaAdapter;
   const engine = asAppEngine(anyEngine);
   const app = new Koa();
   const router = new Router();
   router.all('/token', tokenEndpoint(engine));
   router.all('/jwks', jwksEndpoint(engine));
+  router.all('/logout', logoutEndpoint(engine));
   router.get('/me', requireAuth(engine), (ctx) => {
     ctx.body = shown(ctx.state.auth as Principal<unknown>);
   });
@@ -111,12 +113,13 @@ const startKoa: StartApp = async (anyEngine, options = {}) => {
 };
 
 const startFastify: StartApp = async (anyEngine, options = {}) => {
-  const { gatepass, requireAuth, tokenEndpoint, jwksEndpoint } = fastifyAdapter;
+  const { gatepass, requireAuth, tokenEndpoint, jwksEndpoint, logoutEndpoint } = fastifyAdapter;
   const engine = asAppEngine(anyEngine);
   const app = Fastify(options.logger === true ? { logger: { level: 'info', stream: process.stdout } } : {});
   await app.register(gatepass);
   await app.register(tokenEndpoint(engine), { prefix: '/token' });
   app.route({ method: ['GET', 'HEAD', 'POST', 'DELETE'], url: '/jwks', handler: jwksEndpoint(engine) });
+  app.all('/logout', logoutEndpoint(engine));
   app.get('/me', { onRequest: requireAuth(engine) }, (request) => shown(request.auth as Principal<unknown>));
   app.get('/scoped', { onRequest: requireAuth(engine, { scopes: [...(options.scopes ?? ['me'])] }) }, (request) =>
     shown(request.auth as Principal<unknown>),
@@ -134,10 +137,11 @@ const startFastify: StartApp = async (anyEngine, options = {}) => {
 };
 
 const startFetch: StartApp = async (engine, options = {}) => {
-  const { requireAuth, tokenEndpoint, jwksEndpoint, authErrorHandler } = fetchAdapter;
+  const { requireAuth, tokenEndpoint, jwksEndpoint, logoutEndpoint, authErrorHandler } = fetchAdapter;
   const routes: Record<string, (request: Request, env: HttpBindings) => Promise<Response>> = {
     '/token': tokenEndpoint(engine, { clientAddress: (_request, env: HttpBindings) => env.incoming.socket.remoteAddress }),
     '/jwks': jwksEndpoint(engine),
+    '/logout': logoutEndpoint(engine),
     '/me': requireAuth(engine)(async (_request, principal) => Response.json(shown(principal))),
     '/scoped': requireAuth(engine, { scopes: [...(options.scopes ?? ['me'])] })(async (_request, principal) => Response.json(shown(principal))),
     '/health': async () => Response.json(HEALTH),

@@ -1,9 +1,10 @@
 // Starts an example app as a real child process, the way a user runs it: the command line of its npm
 // script (`npm run example:<name>`, e.g. `exec node --import tsx examples/express.ts`), and stops it with
 // a signal. The example apps are one per adapter (examples/<adapter>.ts, on Node) and the fetch tutorial
-// on the other runtimes (examples/bun.ts, examples/deno.ts). Node runs the app itself, not the tsx CLI,
-// which would relay signals to a child and kill it 30 ms later; Bun and Deno are their npm packages'
-// binaries in node_modules/.bin.
+// on the other runtimes (examples/bun.ts, examples/deno.ts, examples/workerd.ts). Node runs the app itself,
+// not the tsx CLI, which would relay signals to a child and kill it 30 ms later; Bun and Deno are their npm
+// packages' binaries in node_modules/.bin; workerd's is started by a Node launcher
+// (examples/workerd/serve.ts), which finds it the same way.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,7 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
  * The runtimes the fetch tutorial also runs on (contract, "Runtimes"), besides Node: each a runtime of the
  * fetch adapter, not an adapter, with its entry examples/<runtime>.ts and its script `example:<runtime>`.
  */
-export const RUNTIME_NAMES = ['bun', 'deno'] as const;
+export const RUNTIME_NAMES = ['bun', 'deno', 'workerd'] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
 /** An example app: an adapter's (on Node) or a runtime's (the fetch tutorial). */
@@ -26,7 +27,7 @@ export type ExampleName = AdapterName | RuntimeName;
 
 const isRuntime = (name: ExampleName): name is RuntimeName => (RUNTIME_NAMES as readonly string[]).includes(name);
 
-/** A runtime's binary: BUN_PATH or DENO_PATH (point one at nothing to see the skip), else its npm package's. */
+/** A runtime's binary: BUN_PATH, DENO_PATH or WORKERD_PATH (point one at nothing to see the skip), else its npm package's. */
 export function runtimeBinary(runtime: RuntimeName): string {
   return process.env[`${runtime.toUpperCase()}_PATH`] ?? path.join(repoRoot, 'node_modules', '.bin', runtime);
 }
@@ -55,9 +56,10 @@ function commandOf(name: ExampleName): { program: string; args: string[] } {
 
 /**
  * Deno imports `gatepass`, `gatepass/fetch` and `gatepass/password` from the build (the package's own
- * "exports"), as an installed package would be: an outdated dist/ would test other code than the sources.
+ * "exports"), as an installed package would be, and the workerd launcher bundles them from there: an
+ * outdated dist/ would test other code than the sources.
  */
-function assertBuilt(): void {
+export function assertBuilt(): void {
   // The tracked files (nothing without git: then only a missing build is caught).
   const newest = (dir: string): number => {
     const files = (spawnSync('git', ['ls-files', dir], { cwd: repoRoot, encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean);
@@ -107,7 +109,7 @@ export function startExample(adapter: ExampleName, options: StartOptions = {}): 
   let command: { program: string; args: string[] };
   try {
     command = commandOf(adapter);
-    if (adapter === 'deno') assertBuilt();
+    if (adapter === 'deno' || adapter === 'workerd') assertBuilt();
   } catch (err) {
     return Promise.reject(err as Error);
   }

@@ -44,19 +44,17 @@ function launch(port: number): Promise<ChildProcess> {
       reject(error);
     };
     child.once('error', fail);
-    child.once('exit', (code) => fail(new Error(`redis-server exited with code ${code}:\n${output}`)));
-    const onData = (chunk: string) => {
+    const onExit = (code: number | null) => fail(new Error(`redis-server exited with code ${code}:\n${output}`));
+    child.once('exit', onExit);
+    const onOutput = (chunk: string) => {
       output += chunk;
-      if (output.includes('Ready to accept connections')) {
-        // Once only: a later line (the SIGTERM notice) must not remove stop()'s exit listener.
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve(child);
-      }
+      if (!output.includes('Ready to accept connections')) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.stdout!.off('data', onOutput);
+      resolve(child);
     };
-    child.stdout!.setEncoding('utf8').on('data', onData);
+    child.stdout!.setEncoding('utf8').on('data', onOutput);
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   });
 }
