@@ -4,7 +4,7 @@
  *
  * @module
  */
-import ipaddr from 'ipaddr.js';
+import ipaddr from 'ipaddr.js/lib/ipaddr.js';
 import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
 import RateLimiterRedis from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
 import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
