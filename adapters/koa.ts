@@ -34,7 +34,7 @@ declare module 'koa' {
 type Context = ParameterizedContext;
 
 /** Options of {@link tokenEndpoint}; `clientAddress` gets the context (default: `ctx.req.socket.remoteAddress`). */
-export type EndpointOptions = KitEndpointOptions<[ctx: Context]>;
+export type EndpointOptions = KitEndpointOptions<[ctx: ParameterizedContext]>;
 
 /** Writes an answer, unless another middleware (a request timeout, a proxy) already answered. */
 function write(ctx: Context, { status, headers, body }: HttpAnswer): void {

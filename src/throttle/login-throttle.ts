@@ -17,8 +17,11 @@ import { thrownBy } from '../errors/endpoint.js';
  * its own, connected.
  */
 export interface RedisThrottleClient {
+  /** `EVAL`, as rate-limiter-flexible runs its counting script. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** `DEL key`: a success clears a username's count. */
   del(key: string): Promise<number>;
+  /** Whether the client is connected: while it is not, a token request answers 503 at once. */
   readonly isReady: boolean;
 }
 
@@ -45,9 +48,13 @@ export interface LoginThrottleOptions {
 
 /** The limits in force, as `auth.loginThrottle` reports them. */
 export interface LoginThrottleSettings {
+  /** Failed logins allowed per username within the window. */
   readonly maxFailures: number;
+  /** Failed logins allowed per client address within the window. */
   readonly maxFailuresPerAddress: number;
+  /** The window, in seconds. */
   readonly windowSeconds: number;
+  /** Where the counts are kept. */
   readonly store: 'memory' | 'redis';
 }
 
