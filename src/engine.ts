@@ -9,7 +9,8 @@ import { AuthError, BearerError, TokenRequestError, type AuthErrorOptions } from
 import { asEndpointError, thrownBy } from './errors/endpoint.js';
 import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
 import { FORM_LIMIT_NAMES, type FormLimits } from './grant/form-body.js';
-import { parsePasswordForm, type PasswordForm, type PasswordFormRequest } from './grant/password-grant.js';
+import { parsePasswordForm, parseTokenRequest, type PasswordForm, type PasswordFormRequest } from './grant/password-grant.js';
+import { createRefreshGrant, type RefreshTokenOptions } from './lifecycle/refresh-grant.js';
 import { compileGuard, type Guard, type Principal, type Requirement, type SecurityRequirement } from './guard.js';
 import { callHook, checkTimeout, hookFailure } from './lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
@@ -100,6 +101,19 @@ export interface GatepassOptions<User> extends TokenOptions {
    */
   loginThrottle?: LoginThrottleOptions;
   /**
+   * Refresh tokens (RFC 6749 §6), off by default: token responses also carry a `refresh_token`, and the
+   * token endpoint answers `grant_type=refresh_token` with a new pair. Each refresh token is used once;
+   * a reused one ends its whole login on every instance sharing the store; `POST /logout` ends the
+   * login too. `true` keeps them in memory; give `{ store: createRedisRefreshTokenStore(redis) }` to
+   * share them between instances.
+   *
+   * @example
+   * ```ts
+   * refreshTokens: { store: createRedisRefreshTokenStore(redis), idleLifetime: 7 * 86_400 },
+   * ```
+   */
+  refreshTokens?: boolean | RefreshTokenOptions;
+  /**
    * Called with every 5xx answer (a hook that threw or timed out, a full hashing queue), so that the
    * app can log it. `thrown` is what the hook threw (`undefined` for a timeout or a full queue): it is
    * handed over here and nowhere else, never as the error's `cause`, so that no logger or serializer
@@ -125,6 +139,7 @@ const OPTION_NAMES = {
   schemeName: true,
   formLimits: true,
   loginThrottle: true,
+  refreshTokens: true,
   onError: true,
 } as const satisfies Record<keyof GatepassOptions<unknown>, true>;
 
@@ -316,6 +331,13 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
   const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, 'createGatepass');
   const throttle =
     options.loginThrottle === undefined ? undefined : createLoginThrottle(options.loginThrottle, 'createGatepass: loginThrottle', hookTimeout);
+  if (options.refreshTokens !== undefined && typeof options.refreshTokens !== 'boolean' && (typeof options.refreshTokens !== 'object' || options.refreshTokens === null)) {
+    throw new TypeError('createGatepass: refreshTokens must be true, false or an object of options');
+  }
+  const refresh =
+    options.refreshTokens === undefined || options.refreshTokens === false
+      ? undefined
+      : createRefreshGrant(options.refreshTokens, { tokens, hookTimeout, resolveUser, isActive }, 'createGatepass: refreshTokens');
 
   /** The error as its endpoint answers it, reported to `onError` when it is the server's fault. */
   function answer<T extends AuthError>(err: unknown, Kind: new (code: never, options?: AuthErrorOptions) => T): unknown {
@@ -348,7 +370,10 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
       const scopes = scopesOfClaims(claims);
       return { subject: claims.sub, user, scopes, claims };
     },
-    openApi: () => ({ type: 'oauth2', flows: { password: { tokenUrl, scopes: { ...declared } } } }),
+    openApi: () => ({
+      type: 'oauth2',
+      flows: { password: { tokenUrl, ...(options.refreshTokens ? { refreshUrl: tokenUrl } : {}), scopes: { ...declared } } },
+    }),
   };
 
   /** Every scheme a guard has used, by name: what OpenAPI's `components.securitySchemes` lists. */
@@ -423,7 +448,9 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     async logout(request) {
       await logoutGuard.check(request, false);
       try {
-        await tokens.revoke(findBearerToken(request, tokenLocations)!);
+        const claims = await tokens.revoke(findBearerToken(request, tokenLocations)!);
+        // The login ends with it: its refresh tokens, and its other access tokens.
+        if (refresh !== undefined && typeof claims.sid === 'string') await refresh.end(claims.sid);
       } catch (err) {
         throw answer(err, BearerError);
       }
@@ -432,7 +459,13 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     async issueToken(request, endpoint = {}) {
       try {
         const grantType = endpoint.grantType ?? 'lenient';
-        const form = await parsePasswordForm(request, formLimits === undefined ? { grantType } : { grantType, limits: formLimits });
+        const readOptions = formLimits === undefined ? { grantType } : { grantType, limits: formLimits };
+        const form = refresh === undefined ? await parsePasswordForm(request, readOptions) : await parseTokenRequest(request, readOptions);
+        if (form.grantType === 'refresh_token') {
+          if (form.scopes !== undefined) grantScopes(form.scopes, declared);
+          const { issued, refreshToken, requested } = await refresh!.refresh(form);
+          return tokenResponse(issued, requested, refreshToken);
+        }
         // Undeclared scopes are refused before any password work.
         grantScopes(form.scopes, declared);
         // A throttled request is refused here, before any password is hashed.
@@ -441,6 +474,10 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
         if (login === null || login === undefined) throw new TokenRequestError('ERR_INVALID_GRANT');
         checkLogin(login);
         const granted = grantScopes(form.scopes, declared, login.scopes ?? []);
+        if (refresh !== undefined) {
+          const { issued, refreshToken } = await refresh.start({ subject: login.subject, scopes: granted, ...(login.claims === undefined ? {} : { claims: login.claims }) });
+          return tokenResponse(issued, form.scopes, refreshToken);
+        }
         const issued = await tokens.issue(
           login.subject,
           login.claims === undefined ? { scopes: granted } : { scopes: granted, claims: login.claims },
@@ -452,7 +489,8 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     },
 
     openApi(snippet = {}) {
-      const base = openApiSecurity({ ...snippet, tokenUrl: snippet.tokenUrl ?? tokenUrl, schemeName: bearer.name, scopes: declared });
+      const refreshUrl = refresh === undefined ? {} : { refreshUrl: snippet.refreshUrl ?? snippet.tokenUrl ?? tokenUrl };
+      const base = openApiSecurity({ ...snippet, ...refreshUrl, tokenUrl: snippet.tokenUrl ?? tokenUrl, schemeName: bearer.name, scopes: declared });
       const version = snippet.version ?? '3.1';
       const securitySchemes = { ...base.securitySchemes };
       for (const [name, scheme] of known) if (scheme !== bearer) securitySchemes[name] = scheme.openApi(version);

@@ -50,4 +50,12 @@ export type { RemoteKeySetOptions } from './tokens/remote-key-set.js';
 export type { TrustedIssuer } from './tokens/trusted-issuer.js';
 export { createMemoryRevocationStore, type MemoryRevocationStoreOptions, type RevocationStore } from './lifecycle/revocation-store.js';
 export { createRedisRevocationStore, type RedisClientLike, type RedisRevocationStoreOptions } from './lifecycle/redis-revocation-store.js';
+export {
+  createMemoryRefreshTokenStore,
+  type RefreshFamily,
+  type RefreshTokenStore,
+  type RefreshUse,
+} from './lifecycle/refresh-token-store.js';
+export { createRedisRefreshTokenStore, type RedisRefreshClientLike, type RedisRefreshTokenStoreOptions } from './lifecycle/redis-refresh-token-store.js';
+export type { RefreshTokenOptions } from './lifecycle/refresh-grant.js';
 export { tokenResponse, type TokenResponse, type TokenResponseBody, type TokenResponseHeaders } from './tokens/token-response.js';

@@ -50,7 +50,7 @@ export interface ErrorSpec {
  * | `ERR_BODY_TOO_LARGE` | 413 | `invalid_request` |
  * | `ERR_UNSUPPORTED_GRANT_TYPE` | 400 | `unsupported_grant_type` |
  * | `ERR_INVALID_SCOPE` | 400 | `invalid_scope` |
- * | `ERR_INVALID_GRANT` | 400 | `invalid_grant` |
+ * | `ERR_INVALID_GRANT`, `ERR_INVALID_REFRESH_TOKEN` | 400 | `invalid_grant` |
  * | `ERR_INVALID_CLIENT` | 401 | `invalid_client` |
  * | `ERR_TOO_MANY_ATTEMPTS` | 429 | `temporarily_unavailable` |
  * | `ERR_BUSY`, `ERR_KEYS_UNAVAILABLE` | 503 | `temporarily_unavailable` |
@@ -97,6 +97,7 @@ export type TokenErrorCode =
   | 'ERR_UNSUPPORTED_GRANT_TYPE'
   | 'ERR_INVALID_SCOPE'
   | 'ERR_INVALID_GRANT'
+  | 'ERR_INVALID_REFRESH_TOKEN'
   | 'ERR_INVALID_CLIENT'
   | 'ERR_TOO_MANY_ATTEMPTS'
   | SharedErrorCode;
@@ -215,6 +216,13 @@ export const SPECS = {
     oauthError: 'invalid_grant',
     detail: 'Incorrect username or password',
     description: 'Incorrect username or password',
+    challenge: 'none',
+  },
+  ERR_INVALID_REFRESH_TOKEN: {
+    status: 400,
+    oauthError: 'invalid_grant',
+    detail: 'Invalid refresh token',
+    description: 'The refresh token is invalid, expired or revoked',
     challenge: 'none',
   },
   ERR_INVALID_CLIENT: {

@@ -30,6 +30,17 @@ export interface PasswordForm {
   clientSecret: string | undefined;
 }
 
+/** A refresh token request (RFC 6749 §6), parsed. */
+export interface RefreshForm {
+  grantType: 'refresh_token';
+  /** The `refresh_token` parameter. Never logged or put in an error by gatepass. */
+  refreshToken: string;
+  /** The `scope` parameter split into scope tokens, or `undefined` when absent (the grant's scopes stay). */
+  scopes: string[] | undefined;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+}
+
 /** How to read a password grant request. */
 export interface PasswordFormOptions {
   /**
@@ -48,7 +59,7 @@ export interface PasswordFormRequest extends FormBody {
   authorization?: string | null | undefined;
 }
 
-const PARAMETERS = ['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret'] as const;
+const PARAMETERS = ['grant_type', 'username', 'password', 'scope', 'client_id', 'client_secret', 'refresh_token'] as const;
 type Parameter = (typeof PARAMETERS)[number];
 const isParameter = (name: string | undefined): name is Parameter => (PARAMETERS as readonly (string | undefined)[]).includes(name);
 
@@ -85,7 +96,17 @@ export async function parsePasswordForm(
   options: PasswordFormOptions = {},
 ): Promise<PasswordForm> {
   const entries = await readFormBody(request, { ...DEFAULT_FORM_LIMITS, ...options.limits }, isParameter);
-  return validate(entries, request.authorization, options.grantType ?? 'lenient');
+  return validate(entries, request.authorization, options.grantType ?? 'lenient', false) as PasswordForm;
+}
+
+/**
+ * Reads a token request that may also be a refresh (RFC 6749 §6), for an engine with refresh tokens.
+ *
+ * @internal
+ */
+export async function parseTokenRequest(request: PasswordFormRequest, options: PasswordFormOptions = {}): Promise<PasswordForm | RefreshForm> {
+  const entries = await readFormBody(request, { ...DEFAULT_FORM_LIMITS, ...options.limits }, isParameter);
+  return validate(entries, request.authorization, options.grantType ?? 'lenient', true);
 }
 
 function fail(code: TokenErrorCode, parameter?: string): never {
@@ -96,7 +117,8 @@ function validate(
   entries: ReadonlyArray<readonly [string, string]>,
   authorization: string | null | undefined,
   mode: 'lenient' | 'strict',
-): PasswordForm {
+  refresh: boolean,
+): PasswordForm | RefreshForm {
   const params = new Map<Parameter, string>();
   for (const [name, value] of entries) {
     if (!isParameter(name)) continue;
@@ -108,11 +130,25 @@ function validate(
 
   const grantType = get('grant_type');
   if (grantType === undefined && mode === 'strict') fail('ERR_MISSING_PARAMETER', 'grant_type');
-  if (grantType !== undefined && grantType !== 'password') fail('ERR_UNSUPPORTED_GRANT_TYPE');
+  const refreshing = refresh && grantType === 'refresh_token';
+  if (grantType !== undefined && grantType !== 'password' && !refreshing) fail('ERR_UNSUPPORTED_GRANT_TYPE');
+  const { clientId, clientSecret } = clientCredentials(get, authorization);
+  if (refreshing) {
+    const refreshToken = get('refresh_token') ?? fail('ERR_MISSING_PARAMETER', 'refresh_token');
+    const scope = get('scope');
+    return { grantType: 'refresh_token', refreshToken, scopes: scope === undefined ? undefined : parseScope(scope), clientId, clientSecret };
+  }
   const username = normalizeUsername(get('username') ?? fail('ERR_MISSING_PARAMETER', 'username'));
   const password = get('password') ?? fail('ERR_MISSING_PARAMETER', 'password');
   const scopes = parseScope(get('scope'));
+  return { grantType: grantType === undefined ? undefined : 'password', username, password, scopes, clientId, clientSecret };
+}
 
+/** Client credentials from the body or from HTTP Basic (RFC 6749 §2.3.1), not both. */
+function clientCredentials(
+  get: (name: Parameter) => string | undefined,
+  authorization: string | null | undefined,
+): { clientId: string | undefined; clientSecret: string | undefined } {
   let clientId = get('client_id');
   let clientSecret = get('client_secret');
   const basic = parseBasicCredentials(authorization);
@@ -121,7 +157,7 @@ function validate(
     if (clientId !== undefined && clientId !== basic.clientId) fail('ERR_REPEATED_PARAMETER', 'client_id');
     ({ clientId, clientSecret } = basic);
   }
-  return { grantType: grantType === undefined ? undefined : 'password', username, password, scopes, clientId, clientSecret };
+  return { clientId, clientSecret };
 }
 
 // C0 controls (NUL included), DEL and C1 controls.

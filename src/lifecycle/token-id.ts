@@ -18,8 +18,12 @@ const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) 
  * both verify), so another spelling of the same signed token keeps its identity; and not `jti`, which
  * tokens of other issuers may lack.
  */
-export async function tokenId(token: string): Promise<string> {
-  const signingInput = token.slice(0, token.lastIndexOf('.'));
-  if (nodeCrypto !== undefined) return nodeCrypto.createHash('sha256').update(signingInput).digest('base64url');
-  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(signingInput))));
+export function tokenId(token: string): Promise<string> {
+  return sha256(token.slice(0, token.lastIndexOf('.')));
+}
+
+/** The SHA-256 of a text's UTF-8 bytes, base64url: how a refresh token is stored. */
+export async function sha256(text: string): Promise<string> {
+  if (nodeCrypto !== undefined) return nodeCrypto.createHash('sha256').update(text).digest('base64url');
+  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
 }

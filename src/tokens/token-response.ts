@@ -15,6 +15,8 @@ export interface TokenResponseBody {
   expires_in: number;
   /** Present when scopes were granted or the grant differs from the request (RFC 6749 §3.3). */
   scope?: string;
+  /** With refresh tokens on: the token to send with `grant_type=refresh_token` for the next access token (RFC 6749 §5.1, §6). */
+  refresh_token?: string;
 }
 
 /** The token endpoint's complete success answer. */
@@ -41,6 +43,7 @@ export type TokenResponseHeaders = {
  * with `Pragma: no-cache` so no cache keeps the token.
  *
  * @param requested - the scopes the client asked for; `scope` is included whenever the grant differs.
+ * @param refreshToken - a refresh token to hand out with it (RFC 6749 §6).
  *
  * @example
  * ```ts
@@ -51,9 +54,10 @@ export type TokenResponseHeaders = {
  * answer.body; // { access_token: 'eyJ…', token_type: 'bearer', expires_in: 1800, scope: 'me' }
  * ```
  */
-export function tokenResponse(issued: IssuedToken, requested: readonly string[] = issued.scopes): TokenResponse {
+export function tokenResponse(issued: IssuedToken, requested: readonly string[] = issued.scopes, refreshToken?: string): TokenResponse {
   const body: TokenResponseBody = { access_token: issued.token, token_type: 'bearer', expires_in: issued.expiresIn };
   const differs = requested.length !== issued.scopes.length || requested.some((scope) => !issued.scopes.includes(scope));
   if (issued.scopes.length > 0 || differs) body.scope = issued.scopes.join(' ');
+  if (refreshToken !== undefined) body.refresh_token = refreshToken;
   return { status: 200, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' }, body };
 }

@@ -113,10 +113,15 @@ export const TOKEN_OPTION_NAMES = {
 export interface IssueOptions {
   /** Granted scopes, written as the space-separated `scope` claim when not empty. */
   scopes?: readonly string[];
-  /** Extra claims. Registered claims (`sub`, `exp`, `iat`, `iss`, `aud`, `jti`, `scope`) are gatepass's to set. */
+  /** Extra claims. Registered claims (`sub`, `exp`, `iat`, `iss`, `aud`, `jti`, `scope`, `sid`) are gatepass's to set. */
   claims?: Readonly<Record<string, unknown>>;
   /** Overrides the lifetime for this token, in seconds. */
   expiresIn?: number;
+  /**
+   * The login this token belongs to, written as `sid`: {@link Tokens.revokeSession} revokes every
+   * token of it at once (the engine's refresh token families use it).
+   */
+  session?: string;
 }
 
 /** A freshly signed access token. */
@@ -156,10 +161,15 @@ export interface Tokens {
    * @throws {@link BearerError} as {@link Tokens.verify} does; a token already revoked is refused too.
    */
   revoke(token: string): Promise<AccessTokenClaims>;
+  /**
+   * Revokes every token whose `sid` is `session` (issued with {@link IssueOptions.session}), until the
+   * last one that can exist has expired.
+   */
+  revokeSession(session: string): Promise<void>;
 }
 
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
-const REGISTERED = ['sub', 'exp', 'iat', 'nbf', 'iss', 'aud', 'jti', 'scope'];
+const REGISTERED = ['sub', 'exp', 'iat', 'nbf', 'iss', 'aud', 'jti', 'scope', 'sid'];
 // Compact JWS: three base64url segments without padding (RFC 7515 §7.1). The signature may be empty
 // here so that `alg: none` is reported as a refused algorithm rather than as a malformed token.
 const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
@@ -328,6 +338,7 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       if (issuer !== undefined) claims.iss = issuer;
       if (audience !== undefined) claims.aud = audience;
       if (newJti !== undefined) claims.jti = newJti();
+      if (issue.session !== undefined) claims.sid = issue.session;
       const header = { alg: signer.alg, kid: signer.kid, ...(typ === undefined ? {} : { typ }) };
       keys.signed(signer, claims.exp!);
       const token = await new SignJWT(claims).setProtectedHeader(header).sign(signer.signKey!);
@@ -362,12 +373,12 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       }
       const claims = payload as AccessTokenClaims;
       if (revocations.empty !== true) {
-        const id = await tokenId(token);
-        if (await callStore(() => revocations.isRevoked(id), hookTimeout).catch((err: AuthError) => {
+        // The token itself, and the login it belongs to (a logout or a reused refresh token ends it).
+        const ids = [await tokenId(token), ...(typeof claims.sid === 'string' ? [sessionId(claims.sid)] : [])];
+        const revoked = await callStore(() => Promise.all(ids.map((id) => revocations.isRevoked(id))), hookTimeout).catch((err: AuthError) => {
           throw asEndpointError(err, BearerError);
-        })) {
-          throw new BearerError('ERR_TOKEN_REVOKED');
-        }
+        });
+        if (revoked.includes(true)) throw new BearerError('ERR_TOKEN_REVOKED');
       }
       if (isRevoked !== undefined) {
         const revoked = await callHook(() => isRevoked(claims), hookTimeout).catch((err: AuthError) => {
@@ -388,9 +399,19 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       });
       return claims;
     },
+
+    async revokeSession(session) {
+      const until = Math.floor(Date.now() / 1000) + expiresIn + clockTolerance;
+      await callStore(() => revocations.revoke(sessionId(session), until), hookTimeout).catch((err: AuthError) => {
+        throw asEndpointError(err, BearerError);
+      });
+    },
   };
   return tokens;
 }
+
+/** A login's key in the revocation store, apart from any token's. */
+const sessionId = (session: string): string => `sid:${session}`;
 
 const MAKE_A_SECRET_HINT = `at least 32 bytes for HS256; ${MAKE_A_SECRET}`;
 
