@@ -9,10 +9,12 @@ import {
   apiKey,
   createApiKeyStore,
   createGatepass,
+  createRedisRefreshTokenStore,
   createRedisRevocationStore,
   httpBasic,
   type Gatepass,
   type LoginThrottleOptions,
+  type RefreshTokenOptions,
   type Requirement,
   type TokenAlgorithm,
   type TokenOptions,
@@ -139,6 +141,16 @@ function loginThrottle(): { loginThrottle?: LoginThrottleOptions } {
   return { loginThrottle: { maxFailures: Number(limit), windowSeconds: 15 * 60, ...(redis === undefined ? {} : { redis }) } };
 }
 
+/**
+ * GATEPASS_REFRESH_TOKENS=1 (the contract's "Refresh tokens"): token responses also carry a refresh
+ * token, kept in GATEPASS_REDIS_URL's Redis when set, so that a token replayed on another instance is
+ * caught there too.
+ */
+function refreshTokens(): { refreshTokens?: RefreshTokenOptions } {
+  if (process.env.GATEPASS_REFRESH_TOKENS !== '1') return {};
+  return { refreshTokens: redis === undefined ? {} : { store: createRedisRefreshTokenStore(redis) } };
+}
+
 export const auth: Gatepass<User> = createGatepass<User>({
   ...(await tokenOptions()),
   ...revocationOptions(),
@@ -153,6 +165,7 @@ export const auth: Gatepass<User> = createGatepass<User>({
   resolveUser: (claims) => users.get(claims.sub),
   isActive: (user) => !user.disabled,
   ...loginThrottle(),
+  ...refreshTokens(),
 });
 
 // FastAPI's other schemes (the contract's "More schemes"). One machine client holds an API key; the

@@ -138,7 +138,7 @@ describe.runIf(hasRedis || inCi)('two instances sharing one Redis', () => {
     let a: ExampleServer;
     let b: ExampleServer;
     beforeAll(async () => {
-      const shared = { GATEPASS_ISSUER: ISSUER, GATEPASS_AUDIENCE: AUDIENCE, GATEPASS_REDIS_URL: redis.url };
+      const shared = { GATEPASS_ISSUER: ISSUER, GATEPASS_AUDIENCE: AUDIENCE, GATEPASS_REDIS_URL: redis.url, GATEPASS_REFRESH_TOKENS: '1' };
       a = await startExample(adapter, { env: { ...shared, GATEPASS_ALG: 'ES256', GATEPASS_PRIVATE_KEY: es256Pem() } });
       b = await startExample(adapter, { env: { ...shared, GATEPASS_JWKS_URL: `${a.url}/.well-known/jwks.json` } });
     }, 60_000);
@@ -146,11 +146,16 @@ describe.runIf(hasRedis || inCi)('two instances sharing one Redis', () => {
       await Promise.allSettled([a?.stop(), b?.stop()]);
     });
 
-    const login = async (scope: string): Promise<string> => {
-      const response = await fetch(`${a.url}/token`, { method: 'POST', body: new URLSearchParams({ username: 'johndoe', password: 'secret', scope }) });
-      expect(response.status).toBe(200);
-      return ((await response.json()) as { access_token: string }).access_token;
+    const token = async (server: ExampleServer, body: Record<string, string>) => {
+      const response = await fetch(`${server.url}/token`, { method: 'POST', body: new URLSearchParams(body) });
+      return { status: response.status, body: (await response.json()) as { access_token: string; refresh_token: string; error?: string } };
     };
+    const pair = async (scope: string) => {
+      const { status, body } = await token(a, { username: 'johndoe', password: 'secret', scope });
+      expect(status).toBe(200);
+      return body;
+    };
+    const login = async (scope: string): Promise<string> => (await pair(scope)).access_token;
     const me = (server: ExampleServer, token: string) => fetch(`${server.url}/users/me/`, { headers: { authorization: `Bearer ${token}` } });
     const logout = (server: ExampleServer, token: string) => fetch(`${server.url}/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
 
@@ -168,6 +173,22 @@ describe.runIf(hasRedis || inCi)('two instances sharing one Redis', () => {
       const onA = await me(a, second);
       expect(onA.status).toBe(401);
       expect(onA.headers.get('www-authenticate')).toBe(challenge('The access token was revoked'));
+    });
+
+    it('a refresh token used on A and replayed on B ends the login on both (contract: "Refresh tokens")', async () => {
+      const first = await pair('me');
+      const used = await token(a, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+      expect(used.status).toBe(200);
+      expect((await me(b, used.body.access_token)).status).toBe(200);
+      const replay = await token(b, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+      expect(replay.status).toBe(400);
+      expect(replay.body.error).toBe('invalid_grant');
+      for (const server of [a, b]) {
+        const refused = await me(server, used.body.access_token);
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('www-authenticate')).toBe(challenge('The access token was revoked'));
+        expect((await token(server, { grant_type: 'refresh_token', refresh_token: used.body.refresh_token })).status).toBe(400);
+      }
     });
   });
 });
