@@ -20,7 +20,12 @@ export interface RefreshFamily {
 }
 
 /** What using a refresh token found. */
-export type RefreshUse = { readonly family: RefreshFamily; readonly reused: boolean };
+export interface RefreshUse {
+  /** The login the token belongs to. */
+  readonly family: RefreshFamily;
+  /** Whether the token had been used before: someone holds a copy. */
+  readonly reused: boolean;
+}
 
 /**
  * Where refresh tokens are kept. Give one shared by every instance ({@link createRedisRefreshTokenStore})
