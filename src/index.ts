@@ -54,7 +54,6 @@ export {
   createMemoryRefreshTokenStore,
   type RefreshFamily,
   type RefreshTokenStore,
-  type RefreshUse,
 } from './lifecycle/refresh-token-store.js';
 export { createRedisRefreshTokenStore, type RedisRefreshClientLike, type RedisRefreshTokenStoreOptions } from './lifecycle/redis-refresh-token-store.js';
 export type { RefreshTokenOptions } from './lifecycle/refresh-grant.js';

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import {
   BearerError,
   createGatepass,
+  createMemoryRefreshTokenStore,
   createRedisRefreshTokenStore,
   createRedisRevocationStore,
   TokenRequestError,
@@ -134,6 +135,26 @@ describe('refresh tokens in the core', () => {
     const idle = (await login(auth)).refresh_token!;
     vi.setSystemTime(new Date('2026-11-26T16:00:02Z'));
     expect((await rejection(refresh(auth, idle), TokenRequestError)).code).toBe('ERR_INVALID_REFRESH_TOKEN');
+  });
+
+  it('leaves the token usable when the store fails between saving its successor and spending it', async () => {
+    const store = createMemoryRefreshTokenStore();
+    let failNext = false;
+    const flaky = { ...store, claim: async (digest: string) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('connection lost');
+      }
+      return store.claim(digest);
+    } };
+    const auth = engine({ store: flaky });
+    const { refresh_token: token } = await login(auth);
+    failNext = true;
+    const failure = await rejection(refresh(auth, token!), TokenRequestError);
+    expect([failure.code, failure.status]).toEqual(['ERR_STORE_UNAVAILABLE', 503]);
+    // A retry with the same token works: it was not spent, and the login goes on.
+    const retried = (await refresh(auth, token!)).body;
+    expect((await auth.authenticate({ authorization: `Bearer ${retried.access_token}` })).subject).toBe('johndoe');
   });
 
   it('refuses the refresh grant when refresh tokens are off, and bad options at start-up', async () => {

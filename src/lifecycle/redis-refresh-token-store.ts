@@ -48,14 +48,16 @@ export function createRedisRefreshTokenStore(client: RedisRefreshClientLike, opt
       await client.set(`${prefix}family:${family.id}`, JSON.stringify(family), { expiration: at(family.expiresAt) });
       await client.set(`${prefix}token:${digest}`, family.id, { expiration: at(expiresAt) });
     },
-    async use(digest) {
+    async find(digest) {
       const familyId = await client.get(`${prefix}token:${digest}`);
       if (familyId === null) return undefined;
       const stored = await client.get(`${prefix}family:${familyId}`);
-      if (stored === null) return undefined;
-      const family = JSON.parse(stored) as RefreshFamily;
-      const first = await client.set(`${prefix}used:${digest}`, '1', { expiration: at(family.expiresAt), condition: 'NX' });
-      return { family, reused: first === null };
+      return stored === null ? undefined : (JSON.parse(stored) as RefreshFamily);
+    },
+    async claim(digest) {
+      // Kept as long as a token can live: the idle lifetime never outlasts the login, 400 days at most.
+      const first = await client.set(`${prefix}used:${digest}`, '1', { expiration: { type: 'EXAT', value: Math.ceil(Date.now() / 1000) + 400 * 86_400 }, condition: 'NX' });
+      return first !== null;
     },
     async endFamily(id) {
       await client.del(`${prefix}family:${id}`);

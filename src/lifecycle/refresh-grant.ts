@@ -79,7 +79,7 @@ export function createRefreshGrant<User>(options: true | RefreshTokenOptions, co
     if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${where}: ${name} must be a positive whole number of seconds`);
   }
   const store = settings.store ?? createMemoryRefreshTokenStore();
-  if (typeof store?.save !== 'function' || typeof store.use !== 'function' || typeof store.endFamily !== 'function') {
+  if (typeof store?.save !== 'function' || typeof store.find !== 'function' || typeof store.claim !== 'function' || typeof store.endFamily !== 'function') {
     throw new TypeError(`${where}: store must be a refresh token store (createMemoryRefreshTokenStore(), createRedisRefreshTokenStore())`);
   }
   const { tokens, hookTimeout } = context;
@@ -117,21 +117,23 @@ export function createRefreshGrant<User>(options: true | RefreshTokenOptions, co
 
     async refresh(form) {
       const digest = await sha256(form.refreshToken);
-      const used = await onStore(() => store.use(digest));
-      if (used === undefined) throw new TokenRequestError('ERR_INVALID_REFRESH_TOKEN');
-      const { family } = used;
-      if (used.reused) {
-        // Someone holds a copy: the login ends for everyone, its rightful owner included.
-        await end(family.id);
-        throw new TokenRequestError('ERR_INVALID_REFRESH_TOKEN');
-      }
+      const family = await onStore(() => store.find(digest));
+      if (family === undefined) throw new TokenRequestError('ERR_INVALID_REFRESH_TOKEN');
       const user = await callHook(() => context.resolveUser({ sub: family.subject }, { securityScopes: [] }), hookTimeout);
       const active = user !== null && user !== undefined && (context.isActive === undefined || (await callHook(() => context.isActive!(user), hookTimeout)));
       if (!active) throw new TokenRequestError('ERR_INVALID_REFRESH_TOKEN');
       const requested = form.scopes ?? family.scopes;
       if (requested.some((scope) => !family.scopes.includes(scope))) throw new TokenRequestError('ERR_INVALID_SCOPE');
+      // The successor is saved before the token is spent: a store failure in between (a 503) leaves the
+      // token usable for a retry, and the unsent successor is known to nobody.
+      const refreshToken = await handOut(family);
+      if (!(await onStore(() => store.claim(digest)))) {
+        // Used before: someone holds a copy. The login ends for everyone, its rightful owner included.
+        await end(family.id);
+        throw new TokenRequestError('ERR_INVALID_REFRESH_TOKEN');
+      }
       const issued = await issue(family, requested);
-      return { issued, refreshToken: await handOut(family), requested };
+      return { issued, refreshToken, requested };
     },
 
     end,

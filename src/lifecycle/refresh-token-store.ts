@@ -19,14 +19,6 @@ export interface RefreshFamily {
   readonly expiresAt: number;
 }
 
-/** What using a refresh token found. */
-export interface RefreshUse {
-  /** The login the token belongs to. */
-  readonly family: RefreshFamily;
-  /** Whether the token had been used before: someone holds a copy. */
-  readonly reused: boolean;
-}
-
 /**
  * Where refresh tokens are kept. Give one shared by every instance ({@link createRedisRefreshTokenStore})
  * so that a token used on one instance and replayed on another is caught.
@@ -34,11 +26,14 @@ export interface RefreshUse {
 export interface RefreshTokenStore {
   /** Keeps a new token of `family` (and the family, when new) until `expiresAt` (seconds since the epoch). */
   save(family: RefreshFamily, digest: string, expiresAt: number): Promise<void>;
+  /** The family of a token that is known, unexpired and of a login that has not ended; `undefined` otherwise. Used or not. */
+  find(digest: string): Promise<RefreshFamily | undefined>;
   /**
-   * Uses a token, once and atomically: its family, with `reused: true` when it had been used before;
-   * `undefined` when it is unknown, expired, or its family ended.
+   * Marks a token used, atomically: `true` for its first use, `false` when it had been used before
+   * (someone holds a copy). Called once its successor is saved, so a store failure in between leaves
+   * the token usable for a retry rather than spent.
    */
-  use(digest: string): Promise<RefreshUse | undefined>;
+  claim(digest: string): Promise<boolean>;
   /** Ends a family: none of its tokens can be used any more. */
   endFamily(id: string): Promise<void>;
 }
@@ -68,15 +63,18 @@ export function createMemoryRefreshTokenStore(): RefreshTokenStore {
       families.set(family.id, family);
       tokens.set(digest, { familyId: family.id, expiresAt, used: false });
     },
-    async use(digest) {
+    async find(digest) {
       const now = Date.now() / 1000;
       const token = tokens.get(digest);
       if (token === undefined || token.expiresAt <= now) return undefined;
       const family = families.get(token.familyId);
-      if (family === undefined || family.expiresAt <= now) return undefined;
-      const reused = token.used;
+      return family === undefined || family.expiresAt <= now ? undefined : family;
+    },
+    async claim(digest) {
+      const token = tokens.get(digest);
+      if (token === undefined || token.used) return false;
       token.used = true;
-      return { family, reused };
+      return true;
     },
     async endFamily(id) {
       families.delete(id);
