@@ -17,7 +17,7 @@ import {
 import { adapters, serve } from './support/adapters.js';
 import { tokenError } from './support/answers.js';
 import { PASSWORD, securityEngine } from './support/engine.js';
-import { redisServerVersion, startRedisServer, type RedisServer } from './support/redis-server.js';
+import { redisSuitesRun, startRedisServer, type RedisServer } from './support/redis-server.js';
 import { rejection } from './support/rejection.js';
 
 const INVALID_REFRESH = tokenError('invalid_grant', 'The refresh token is invalid, expired or revoked', 'Invalid refresh token');
@@ -166,11 +166,9 @@ describe('refresh tokens in the core', () => {
   });
 
   // redis-server comes from Debian (.ci/run installs it): a missing one skips, loudly; under CI it fails.
-  const inCi = Boolean(process.env.CI);
-  const hasRedis = redisServerVersion() !== null;
-  if (!hasRedis && !inCi) console.warn('SKIPPED the Redis refresh token tests: redis-server does not run (apt-get install redis-server)');
+  const redisRuns = redisSuitesRun('the Redis refresh token tests');
 
-  describe.runIf(hasRedis || inCi)('two engines sharing a real redis-server', () => {
+  describe.runIf(redisRuns)('two engines sharing a real redis-server', () => {
     let redis: RedisServer;
     const clients: Array<{ close(): Promise<unknown> }> = [];
     beforeAll(async () => {

@@ -16,7 +16,7 @@ import {
 } from '../src/index.js';
 import { adapters, serve } from './support/adapters.js';
 import { securityEngine } from './support/engine.js';
-import { redisServerVersion, startRedisServer, type RedisServer } from './support/redis-server.js';
+import { redisSuitesRun, startRedisServer, type RedisServer } from './support/redis-server.js';
 import { rejection } from './support/rejection.js';
 
 const SECRET = 'revocation-suite/HMAC-secret/7d1f3b5a-9c2e-4f60-8a1b-3c5d7e9f1a2b';
@@ -119,12 +119,10 @@ describe('revocation in the core', () => {
   });
 });
 
-// redis-server comes from Debian (.ci/run installs it): a missing one skips here, loudly; under CI it fails.
-const inCi = Boolean(process.env.CI);
-const hasRedis = redisServerVersion() !== null;
-if (!hasRedis && !inCi) console.warn('SKIPPED the Redis revocation tests: redis-server does not run (apt-get install redis-server)');
+// redis-server comes from Debian (.ci/run installs it): a missing one skips, loudly; under CI it fails.
+const redisRuns = redisSuitesRun('the Redis revocation tests');
 
-describe.runIf(hasRedis || inCi)('the Redis store, against a real redis-server', () => {
+describe.runIf(redisRuns)('the Redis store, against a real redis-server', () => {
   let redis: RedisServer;
   const clients: Array<{ close(): Promise<unknown> }> = [];
   const connect = async () => {

@@ -8,7 +8,7 @@ import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK, im
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTER_NAMES } from './support/adapters.js';
 import { startExample, type ExampleServer } from './support/example-server.js';
-import { redisServerVersion, startRedisServer, type RedisServer } from './support/redis-server.js';
+import { redisSuitesRun, startRedisServer, type RedisServer } from './support/redis-server.js';
 
 const ISSUER = 'https://a.gatepass.test';
 const AUDIENCE = 'https://api.gatepass.test';
@@ -122,12 +122,10 @@ describe('start-up', () => {
 
 // The contract's "Scale-out" revocations: two instances of each example app share one redis-server
 // (GATEPASS_REDIS_URL) and A's keys (B verifies through A's JWKS). A redis-server that does not run
-// skips these, loudly, locally; under CI (.ci/run installs it) it fails.
-const inCi = Boolean(process.env.CI);
-const hasRedis = redisServerVersion() !== null;
-if (!hasRedis && !inCi) console.warn('SKIPPED the shared-Redis scale-out tests: redis-server does not run (apt-get install redis-server)');
+// redis-server comes from Debian (.ci/run installs it): a missing one skips, loudly; under CI it fails.
+const redisRuns = redisSuitesRun('the shared-Redis scale-out tests');
 
-describe.runIf(hasRedis || inCi)('two instances sharing one Redis', () => {
+describe.runIf(redisRuns)('two instances sharing one Redis', () => {
   let redis: RedisServer;
   beforeAll(async () => {
     redis = await startRedisServer();

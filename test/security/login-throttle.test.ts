@@ -15,7 +15,7 @@ import { adapters, serve, type App } from '../support/adapters.js';
 import { INVALID_GRANT, tokenError } from '../support/answers.js';
 import { loginFrom, type Answer } from '../support/from-address.js';
 import { Barrier, CHEAP, PASSWORD, WRONG_PASSWORD, securityEngine } from '../support/engine.js';
-import { redisServerVersion, startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { redisSuitesRun, startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { rejection } from '../support/rejection.js';
 
 const TOO_MANY = tokenError('temporarily_unavailable', 'Too many failed login attempts, retry later', 'Too many login attempts');
@@ -245,12 +245,10 @@ describe.each(adapters)('$name, counters in memory', (adapter) => {
   });
 });
 
-// redis-server comes from Debian (.ci/run installs it): a missing one skips here, loudly; under CI it fails.
-const inCi = Boolean(process.env.CI);
-const hasRedis = redisServerVersion() !== null;
-if (!hasRedis && !inCi) console.warn('SKIPPED the Redis login-throttle tests: redis-server does not run (apt-get install redis-server)');
+// redis-server comes from Debian (.ci/run installs it): a missing one skips, loudly; under CI it fails.
+const redisRuns = redisSuitesRun('the Redis login-throttle tests');
 
-describe.runIf(hasRedis || inCi)('counters in a real redis-server', () => {
+describe.runIf(redisRuns)('counters in a real redis-server', () => {
   let redis: RedisServer;
   const clients: Array<{ close(): Promise<unknown> }> = [];
   const connect = async () => {

@@ -87,3 +87,13 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
   };
 }
+
+/**
+ * Whether a suite that needs redis-server runs: when the binary runs, and always under CI (where a
+ * missing one must fail, .ci/run installs it). Locally without it, the suite is skipped loudly.
+ */
+export function redisSuitesRun(what: string): boolean {
+  if (redisServerVersion() !== null || process.env.CI) return true;
+  console.warn(`SKIPPED ${what}: redis-server does not run (apt-get install redis-server)`);
+  return false;
+}
