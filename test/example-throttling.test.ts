@@ -9,7 +9,7 @@ import { ADAPTER_NAMES } from './support/adapters.js';
 import { INVALID_GRANT, tokenError } from './support/answers.js';
 import { RUNTIME_NAMES, runtimeBinary, runtimeVersion, startExample, type ExampleName, type ExampleServer } from './support/example-server.js';
 import { loginFrom, type Answer } from './support/from-address.js';
-import { redisServerVersion, startRedisServer, type RedisServer } from './support/redis-server.js';
+import { redisSuitesRun, startRedisServer, type RedisServer } from './support/redis-server.js';
 
 const TOO_MANY = tokenError('temporarily_unavailable', 'Too many failed login attempts, retry later', 'Too many login attempts');
 const WINDOW = 15 * 60;
@@ -21,8 +21,7 @@ const runtimes = RUNTIME_NAMES.filter((runtime) => inCi || runtimeVersion(runtim
 for (const runtime of RUNTIME_NAMES.filter((name) => !runtimes.includes(name))) {
   console.warn(`SKIPPED ${runtime} (server) throttling tests: ${runtimeBinary(runtime)} does not run (npm install)`);
 }
-const hasRedis = redisServerVersion() !== null;
-if (!hasRedis && !inCi) console.warn('SKIPPED the example apps\' Redis throttling test: redis-server does not run (apt-get install redis-server)');
+const redisRuns = redisSuitesRun("the example apps' Redis throttling test");
 
 const portOf = (server: ExampleServer): number => Number(new URL(server.url).port);
 const login = (server: ExampleServer, from: string, username: string, password: string): Promise<Answer> =>
@@ -86,7 +85,7 @@ describe.each(examples)('examples/%s.ts', (name) => {
   });
 });
 
-describe.runIf(hasRedis || inCi)('with GATEPASS_REDIS_URL and GATEPASS_LOGIN_LIMIT=2', () => {
+describe.runIf(redisRuns)('with GATEPASS_REDIS_URL and GATEPASS_LOGIN_LIMIT=2', () => {
   let redis: RedisServer;
   let first: ExampleServer;
   let second: ExampleServer;
