@@ -17,7 +17,7 @@ import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit
 import { createLogoutEndpoint } from '../src/adapter-kit/logout-endpoint.js';
 
 export type { AdapterOptions, AuthOptions } from '../src/adapter-kit/options.js';
-/** Options of {@link tokenEndpoint}; `clientAddress` gets the request (default: `req.socket.remoteAddress`). */
+/** Options of {@link tokenEndpoint}; `clientAddress` gets the request (default: `req.ip`: the socket's address, or the client's by Express's `trust proxy` setting). */
 export type EndpointOptions = KitEndpointOptions<[req: Request]>;
 export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
@@ -105,7 +105,7 @@ export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, op
  * ```
  */
 export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: EndpointOptions = {}): RequestHandler {
-  const { name, run } = createTokenEndpoint('express', auth, options, (req: Request) => req.socket.remoteAddress);
+  const { name, run } = createTokenEndpoint('express', auth, options, (req: Request) => req.ip);
   return named<RequestHandler>(name, (req, res, next) => {
     if (req.method !== 'POST') return write(res, METHOD_NOT_ALLOWED);
     // A consumed stream means `express.urlencoded()` (or another parser) ran: read what it left.

@@ -18,7 +18,7 @@ import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit
 import { createLogoutEndpoint } from '../src/adapter-kit/logout-endpoint.js';
 
 export type { AdapterOptions, AuthOptions } from '../src/adapter-kit/options.js';
-/** Options of {@link tokenEndpoint}; `clientAddress` gets the request (default: `request.socket.remoteAddress`). */
+/** Options of {@link tokenEndpoint}; `clientAddress` gets the request (default: `request.ip`: the socket's address, or the client's by Fastify's `trustProxy` option). */
 export type EndpointOptions = KitEndpointOptions<[request: FastifyRequest]>;
 export type { JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 
@@ -133,7 +133,7 @@ export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, op
  * ```
  */
 export function tokenEndpoint<User>(auth: Gatepass<User>, options: EndpointOptions = {}): FastifyPluginAsync {
-  const endpoint = createTokenEndpoint('fastify', auth, options, (request: FastifyRequest) => request.socket.remoteAddress);
+  const endpoint = createTokenEndpoint('fastify', auth, options, (request: FastifyRequest) => request.ip);
   const handler = named(endpoint.name, async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const { 'content-type': contentType, 'content-length': contentLength, authorization } = request.headers;
     // request.body is the stream this context's parser passed on, unread.

@@ -33,7 +33,7 @@ declare module 'koa' {
 
 type Context = ParameterizedContext;
 
-/** Options of {@link tokenEndpoint}; `clientAddress` gets the context (default: `ctx.req.socket.remoteAddress`). */
+/** Options of {@link tokenEndpoint}; `clientAddress` gets the context (default: `ctx.ip`: the socket's address, or the client's when the app sets `proxy`). */
 export type EndpointOptions = KitEndpointOptions<[ctx: ParameterizedContext]>;
 
 /** Writes an answer, unless another middleware (a request timeout, a proxy) already answered. */
@@ -109,7 +109,7 @@ export function optionalAuth<User extends GatepassUser>(auth: Gatepass<User>, op
  * ```
  */
 export function tokenEndpoint<User extends GatepassUser>(auth: Gatepass<User>, options: EndpointOptions = {}): Middleware {
-  const { name, run } = createTokenEndpoint('koa', auth, options, (ctx: Context) => ctx.req.socket.remoteAddress);
+  const { name, run } = createTokenEndpoint('koa', auth, options, (ctx: Context) => ctx.ip || undefined);
   return named<Middleware>(name, async (ctx) => {
     if (ctx.method !== 'POST') return write(ctx, METHOD_NOT_ALLOWED);
     // A consumed stream means `@koa/bodyparser` (or another parser) ran: read what it left.

@@ -10,8 +10,8 @@ import { asEndpointError, thrownBy } from './errors/endpoint.js';
 import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './openapi.js';
 import { FORM_LIMIT_NAMES, type FormLimits } from './grant/form-body.js';
 import { parsePasswordForm, parseTokenRequest, type PasswordForm, type PasswordFormRequest } from './grant/password-grant.js';
-import { createRefreshGrant, type RefreshTokenOptions } from './lifecycle/refresh-grant.js';
-import { compileGuard, type Guard, type Principal, type Requirement, type SecurityRequirement } from './guard.js';
+import { createRefreshGrant, type RefreshTokenOptions } from './refresh/refresh-grant.js';
+import { compileGuard, type Guard, type GuardEnvironment, type Principal, type Requirement, type SecurityRequirement } from './guard.js';
 import { callHook, checkTimeout, hookFailure } from './lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 import { checkSchemeName, type Scheme, type SecurityContext } from './schemes/scheme.js';
@@ -246,8 +246,9 @@ export interface Gatepass<User> {
   readonly loginThrottle: LoginThrottleSettings | undefined;
   /**
    * Logs out: the request's bearer token is checked as on any protected route (an inactive user may
-   * log out too), then revoked until it expires, in the `revocations` store. Every adapter's
-   * `logoutEndpoint` answers it with 204.
+   * log out too), then its login ends (every access token of its `sid` and, with `refreshTokens`, its
+   * refresh tokens) and the token is revoked until it expires, in the `revocations` store. A token
+   * revoked already is logged out already: no error. Every adapter's `logoutEndpoint` answers 204.
    *
    * @throws {@link BearerError}: 401 for a missing or bad token, 503 when the store is unavailable.
    */
@@ -372,13 +373,20 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     },
     openApi: () => ({
       type: 'oauth2',
-      flows: { password: { tokenUrl, ...(options.refreshTokens ? { refreshUrl: tokenUrl } : {}), scopes: { ...declared } } },
+      flows: { password: { tokenUrl, ...(refresh === undefined ? {} : { refreshUrl: tokenUrl }), scopes: { ...declared } } },
     }),
   };
 
   /** Every scheme a guard has used, by name: what OpenAPI's `components.securitySchemes` lists. */
   const known = new Map<string, Scheme<User, unknown>>([[bearer.name, bearer]]);
-  const environment = { isActive, hookTimeout };
+  const environment: GuardEnvironment<User> = {
+    isActive,
+    hookTimeout,
+    // The engine's own tokens were checked by tokens.verify already; a token is a string, whatever verified it.
+    refuseRevoked: async (scheme, credentials, claims) => {
+      if (scheme !== bearer && typeof credentials === 'string') await tokens.refuseRevoked(credentials, claims);
+    },
+  };
   // Guards built for requirement objects passed to authenticate(), so each is checked once.
   const compiled = new WeakMap<Requirement<User>, Guard<User>>();
   const defaultGuard = guard({});
@@ -446,11 +454,20 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     },
 
     async logout(request) {
-      await logoutGuard.check(request, false);
+      let principal: Principal<User>;
       try {
-        const claims = await tokens.revoke(findBearerToken(request, tokenLocations)!);
-        // The login ends with it: its refresh tokens, and its other access tokens.
-        if (refresh !== undefined && typeof claims.sid === 'string') await refresh.end(claims.sid);
+        principal = (await logoutGuard.check(request, false)) as Principal<User>;
+      } catch (err) {
+        // Logged out already (a retry after a failure, or a second tab): nothing left to do.
+        if (err instanceof AuthError && err.code === 'ERR_TOKEN_REVOKED') return;
+        throw err;
+      }
+      try {
+        const sid = principal.claims?.sid;
+        // The login first (its other access tokens, its refresh tokens), the token itself last: if a
+        // store fails midway, the retry finds what is left to do rather than a token already refused.
+        if (typeof sid === 'string' && principal.claims?.iss === options.issuer) await (refresh === undefined ? tokens.revokeSession(sid) : refresh.end(sid));
+        await tokens.revoke(findBearerToken(request, tokenLocations)!);
       } catch (err) {
         throw answer(err, BearerError);
       }
@@ -475,7 +492,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
         checkLogin(login);
         const granted = grantScopes(form.scopes, declared, login.scopes ?? []);
         if (refresh !== undefined) {
-          const { issued, refreshToken } = await refresh.start({ subject: login.subject, scopes: granted, ...(login.claims === undefined ? {} : { claims: login.claims }) });
+          const { issued, refreshToken } = await refresh.start({ subject: login.subject, scopes: granted, claims: login.claims, clientId: form.clientId });
           return tokenResponse(issued, form.scopes, refreshToken);
         }
         const issued = await tokens.issue(

@@ -64,6 +64,11 @@ export interface Guard<User> {
 export interface GuardEnvironment<User> {
   isActive: ((user: User) => boolean | Promise<boolean>) | undefined;
   hookTimeout: number;
+  /**
+   * Refuses a revoked token that `scheme` verified and found claims in (a JWT verified by a scheme of
+   * its own): revocations hold on every route, whichever scheme verified the token.
+   */
+  refuseRevoked: <Credentials>(scheme: Scheme<User, Credentials>, credentials: Credentials, claims: AccessTokenClaims) => Promise<void>;
 }
 
 /** Builds a guard from a checked requirement. `schemes` must not be empty. */
@@ -79,7 +84,7 @@ export function compileGuard<User>(
   const active = requirement.active ?? true;
   const challenges = [...new Set(schemes.map((scheme) => scheme.challenge))];
   const context: SecurityContext = Object.freeze({ securityScopes: Object.freeze(needed) });
-  const { isActive, hookTimeout } = env;
+  const { isActive, hookTimeout, refuseRevoked } = env;
 
   const security = schemes.flatMap((scheme) =>
     !scheme.scoped ? [{ [scheme.name]: [] }] : anyOf.length === 0 ? [{ [scheme.name]: allOf }] : anyOf.map((one) => ({ [scheme.name]: [...allOf, one] })),
@@ -103,6 +108,7 @@ export function compileGuard<User>(
         throw new BearerError('ERR_NOT_AUTHENTICATED', { challenges });
       }
       const verified: Verified<User> = await scheme.verify(found, context, (hook) => callHook(hook, hookTimeout));
+      if (verified.claims !== undefined) await refuseRevoked(scheme, found, verified.claims);
       const { user, subject } = verified;
       if (active && isActive !== undefined && !(await callHook(() => isActive(user), hookTimeout))) {
         throw new BearerError('ERR_INACTIVE_USER');

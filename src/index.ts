@@ -20,7 +20,8 @@ export {
   type TokenEndpointOptions,
   type TokenRequest,
 } from './engine.js';
-export type { LoginThrottleOptions, LoginThrottleSettings, RedisThrottleClient } from './throttle/login-throttle.js';
+export type { LoginThrottleOptions, LoginThrottleSettings } from './throttle/login-throttle.js';
+export type { RedisClientLike } from './lib/redis-client.js';
 export type { Guard } from './guard.js';
 export { apiKey, type ApiKeyLocation, type ApiKeyOptions } from './schemes/api-key.js';
 export { createApiKeyStore, type ApiKeyStore } from './schemes/api-key-store.js';
@@ -48,13 +49,15 @@ export type { AddKeyOptions, KeyInfo, KeySet } from './tokens/key-set.js';
 export type { KeyInput, KeySpec } from './tokens/signing-key.js';
 export type { RemoteKeySetOptions } from './tokens/remote-key-set.js';
 export type { TrustedIssuer } from './tokens/trusted-issuer.js';
-export { createMemoryRevocationStore, type MemoryRevocationStoreOptions, type RevocationStore } from './lifecycle/revocation-store.js';
-export { createRedisRevocationStore, type RedisClientLike, type RedisRevocationStoreOptions } from './lifecycle/redis-revocation-store.js';
+export { createMemoryRevocationStore, type MemoryRevocationStoreOptions, type RevocationStore } from './tokens/revocation-store.js';
+export { createRedisRevocationStore, type RedisRevocationStoreOptions } from './tokens/redis-revocation-store.js';
 export {
   createMemoryRefreshTokenStore,
   type RefreshFamily,
+  type RefreshTokenEntry,
   type RefreshTokenStore,
-} from './lifecycle/refresh-token-store.js';
-export { createRedisRefreshTokenStore, type RedisRefreshClientLike, type RedisRefreshTokenStoreOptions } from './lifecycle/redis-refresh-token-store.js';
-export type { RefreshTokenOptions } from './lifecycle/refresh-grant.js';
+  type RotateOutcome,
+} from './refresh/refresh-token-store.js';
+export { createRedisRefreshTokenStore, type RedisRefreshTokenStoreOptions } from './refresh/redis-refresh-token-store.js';
+export type { RefreshTokenOptions } from './refresh/refresh-grant.js';
 export { tokenResponse, type TokenResponse, type TokenResponseBody, type TokenResponseHeaders } from './tokens/token-response.js';

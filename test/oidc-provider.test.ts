@@ -184,6 +184,25 @@ describe('the openIdConnect scheme, verified by gatepass', () => {
     expect(auth.openApi().securitySchemes.OpenIdConnect).toEqual({ type: 'openIdConnect', openIdConnectUrl: `${idp.issuer}/.well-known/openid-configuration` });
   });
 
+  it('refuses a provider’s token on its routes once the app revoked it', async () => {
+    const company = openIdConnect<Client>({
+      openIdConnectUrl: `${idp.issuer}/.well-known/openid-configuration`,
+      audience: idp.audience,
+      typ: 'at+jwt',
+      resolveUser: (claims) => ({ client: claims.sub }),
+    });
+    // The provider is trusted by the engine too, so that the app's logout can revoke its tokens.
+    const auth = engineFor(idp, []);
+    const requirement = { schemes: [company] };
+    const token = await idp.token({ scope: 'read' });
+    const other = await idp.token({ scope: 'write' });
+    expect((await auth.authenticate({ authorization: `Bearer ${token}` }, requirement)).scheme).toBe('OpenIdConnect');
+    await auth.logout({ authorization: `Bearer ${token}` });
+    const refused = await rejection(auth.authenticate({ authorization: `Bearer ${token}` }, requirement), BearerError);
+    expect([refused.code, refused.headers['WWW-Authenticate']]).toEqual(['ERR_TOKEN_REVOKED', 'Bearer error="invalid_token", error_description="The access token was revoked"']);
+    expect((await auth.authenticate({ authorization: `Bearer ${other}` }, requirement)).subject).toBe(idp.clientId);
+  });
+
   it('refuses at start-up a scheme that could verify nothing', () => {
     const openIdConnectUrl = `${idp.issuer}/.well-known/openid-configuration`;
     expect(() => openIdConnect({ openIdConnectUrl, resolveUser: () => null })).toThrow(/openIdConnect: audience is missing/);

@@ -7,11 +7,13 @@ import {
   BearerError,
   createGatepass,
   createMemoryRefreshTokenStore,
+  createMemoryRevocationStore,
   createRedisRefreshTokenStore,
   createRedisRevocationStore,
   TokenRequestError,
   type Gatepass,
   type RefreshTokenOptions,
+  type RefreshTokenStore,
   type RevocationStore,
 } from '../src/index.js';
 import { adapters, serve } from './support/adapters.js';
@@ -137,15 +139,15 @@ describe('refresh tokens in the core', () => {
     expect((await rejection(refresh(auth, idle), TokenRequestError)).code).toBe('ERR_INVALID_REFRESH_TOKEN');
   });
 
-  it('leaves the token usable when the store fails between saving its successor and spending it', async () => {
+  it('leaves the token usable when the store fails during a rotation', async () => {
     const store = createMemoryRefreshTokenStore();
     let failNext = false;
-    const flaky = { ...store, claim: async (digest: string) => {
+    const flaky: RefreshTokenStore = { ...store, rotate: async (...args) => {
       if (failNext) {
         failNext = false;
         throw new Error('connection lost');
       }
-      return store.claim(digest);
+      return store.rotate(...args);
     } };
     const auth = engine({ store: flaky });
     const { refresh_token: token } = await login(auth);
@@ -155,6 +157,109 @@ describe('refresh tokens in the core', () => {
     // A retry with the same token works: it was not spent, and the login goes on.
     const retried = (await refresh(auth, token!)).body;
     expect((await auth.authenticate({ authorization: `Bearer ${retried.access_token}` })).subject).toBe('johndoe');
+  });
+
+  it('binds a login to the client that named itself: another client, or none, cannot refresh it', async () => {
+    const auth = engine();
+    const { refresh_token: token } = (await auth.issueToken(form('username=johndoe&password=right&client_id=web'))).body;
+    for (const other of ['&client_id=mobile', '']) {
+      const refused = await rejection(auth.issueToken(form(`grant_type=refresh_token&refresh_token=${token}${other}`)), TokenRequestError);
+      expect(refused.code).toBe('ERR_INVALID_REFRESH_TOKEN');
+    }
+    const ok = await auth.issueToken(form(`grant_type=refresh_token&refresh_token=${token}&client_id=web`));
+    expect(ok.body.refresh_token).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('gives resolveUser the login’s claims on a refresh, as on a protected route', async () => {
+    const seen: unknown[] = [];
+    const auth = createGatepass({
+      secret: SECRET,
+      scopes: { me: 'Me.' },
+      refreshTokens: true,
+      verifyCredentials: () => ({ subject: 'johndoe', scopes: ['me'], claims: { tenant: 'acme' } }),
+      resolveUser: (claims) => (seen.push(claims), users.get(claims.sub)),
+    });
+    const { refresh_token: token } = (await auth.issueToken(form('username=johndoe&password=right&scope=me'))).body;
+    await refresh(auth, token!);
+    expect(seen).toEqual([{ tenant: 'acme', sub: 'johndoe', sid: expect.stringMatching(/^[\w-]{36}$/), scope: 'me' }]);
+  });
+
+  /** A store whose next `what` waits until `release` is called, and `entered` resolves once it waits. */
+  function held(store: RefreshTokenStore, what: 'rotate' | 'endFamily') {
+    let release!: () => void;
+    let entered!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const waiting = new Promise<void>((resolve) => (entered = resolve));
+    let armed = false;
+    const wrapped: RefreshTokenStore = {
+      ...store,
+      [what]: async (...args: never[]) => {
+        if (armed) {
+          armed = false;
+          entered();
+          await gate;
+        }
+        return (store[what] as (...a: never[]) => Promise<unknown>)(...args);
+      },
+    };
+    return { store: wrapped, arm: () => (armed = true), entered: waiting, release };
+  }
+
+  it.each(['logout', 'reuse of an older token'])('does not bring back a login that ended (%s) while a refresh was in flight', async (ending) => {
+    const hold = held(createMemoryRefreshTokenStore(), 'rotate');
+    const auth = engine({ store: hold.store });
+    const first = await login(auth);
+    const second = (await refresh(auth, first.refresh_token!)).body;
+    hold.arm();
+    const inFlight = refresh(auth, second.refresh_token!);
+    await hold.entered;
+    if (ending === 'logout') await auth.logout({ authorization: `Bearer ${second.access_token}` });
+    else expect((await rejection(refresh(auth, first.refresh_token!), TokenRequestError)).code).toBe('ERR_INVALID_REFRESH_TOKEN');
+    hold.release();
+    expect((await rejection(inFlight, TokenRequestError)).code).toBe('ERR_INVALID_REFRESH_TOKEN');
+    expect((await rejection(refresh(auth, second.refresh_token!), TokenRequestError)).code).toBe('ERR_INVALID_REFRESH_TOKEN');
+    expect((await rejection(auth.authenticate({ authorization: `Bearer ${second.access_token}` }), BearerError)).code).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('ends the login when a logout fails midway and is retried: the retry is a 204, the refresh token is dead', async () => {
+    const store = createMemoryRefreshTokenStore();
+    let failNext = true;
+    const flaky: RefreshTokenStore = { ...store, endFamily: async (id) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('connection lost');
+      }
+      return store.endFamily(id);
+    } };
+    const auth = engine({ store: flaky });
+    const pair = await login(auth);
+    const request = { authorization: `Bearer ${pair.access_token}` };
+    const failure = await rejection(auth.logout(request), BearerError);
+    expect([failure.code, failure.status]).toEqual(['ERR_STORE_UNAVAILABLE', 503]);
+    // The access token is refused already: the login's session went first.
+    expect((await rejection(auth.authenticate(request), BearerError)).code).toBe('ERR_TOKEN_REVOKED');
+    await auth.logout(request);
+    expect((await rejection(refresh(auth, pair.refresh_token!), TokenRequestError)).code).toBe('ERR_INVALID_REFRESH_TOKEN');
+  });
+
+  it('ends the login on reuse even when the revocation store failed the first time', async () => {
+    const store = createMemoryRevocationStore();
+    let failNext = false;
+    const flaky: RevocationStore = { isRevoked: (id) => store.isRevoked(id), revoke: async (id, until) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('connection lost');
+      }
+      return store.revoke(id, until);
+    } };
+    const auth = engine(true, flaky);
+    const first = await login(auth);
+    const second = (await refresh(auth, first.refresh_token!)).body;
+    failNext = true;
+    expect((await rejection(refresh(auth, first.refresh_token!), TokenRequestError)).code).toBe('ERR_STORE_UNAVAILABLE');
+    expect((await rejection(refresh(auth, first.refresh_token!), TokenRequestError)).code).toBe('ERR_INVALID_REFRESH_TOKEN');
+    expect((await rejection(auth.authenticate({ authorization: `Bearer ${second.access_token}` }), BearerError)).code).toBe('ERR_TOKEN_REVOKED');
+    expect((await rejection(refresh(auth, second.refresh_token!), TokenRequestError)).code).toBe('ERR_INVALID_REFRESH_TOKEN');
   });
 
   it('refuses the refresh grant when refresh tokens are off, and bad options at start-up', async () => {
@@ -196,6 +301,26 @@ describe('refresh tokens in the core', () => {
         expect((await rejection(auth.authenticate({ authorization: `Bearer ${second.access_token}` }), BearerError)).code).toBe('ERR_TOKEN_REVOKED');
         expect((await rejection(refresh(auth, second.refresh_token!), TokenRequestError)).code).toBe('ERR_INVALID_REFRESH_TOKEN');
       }
+    });
+
+    it('does not bring back a login that ended on A while B was rotating one of its tokens', async () => {
+      const client = createClient({ url: redis.url, disableOfflineQueue: true });
+      client.on('error', () => {});
+      clients.push(client);
+      await client.connect();
+      const hold = held(createRedisRefreshTokenStore(client), 'rotate');
+      const revocations = createRedisRevocationStore(client);
+      const [a, b] = [await shared(), engine({ store: hold.store }, revocations)];
+      const pair = await login(a);
+      hold.arm();
+      const inFlight = refresh(b, pair.refresh_token!);
+      await hold.entered;
+      await a.logout({ authorization: `Bearer ${pair.access_token}` });
+      hold.release();
+      expect((await rejection(inFlight, TokenRequestError)).code).toBe('ERR_INVALID_REFRESH_TOKEN');
+      expect((await rejection(refresh(a, pair.refresh_token!), TokenRequestError)).code).toBe('ERR_INVALID_REFRESH_TOKEN');
+      const { sid } = JSON.parse(Buffer.from(pair.access_token!.split('.')[1]!, 'base64url').toString()) as { sid: string };
+      expect(await client.exists(`gatepass:refresh:family:${sid}`)).toBe(0);
     });
 
     it('lets only one of two instances using the same token at the same moment succeed', async () => {

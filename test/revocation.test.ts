@@ -2,15 +2,16 @@
 // stays revoked under another spelling of its signature (ECDSA's s and n - s); the in-memory store's
 // bound; and the Redis store against a real redis-server: shared by two engines, failing closed with
 // 503 while Redis is down, and working again once it is back.
-import { base64url } from 'jose';
+import { base64url, jwtVerify } from 'jose';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   BearerError,
   createGatepass,
   createMemoryRevocationStore,
   createRedisRevocationStore,
   createTokens,
+  httpBearer,
   type AuthError,
   type RevocationStore,
 } from '../src/index.js';
@@ -42,9 +43,9 @@ describe.each(adapters)('$name: logoutEndpoint', (adapter) => {
     expect(after.status).toBe(401);
     expect(after.headers.get('www-authenticate')).toBe(REVOKED);
     expect(await after.json()).toEqual({ detail: 'Could not validate credentials' });
+    // Logged out already (a retry, a second tab): the same answer.
     const again = await call('/logout', { method: 'POST', headers: bearer(token) });
-    expect(again.status).toBe(401);
-    expect(again.headers.get('www-authenticate')).toBe(REVOKED);
+    expect(again.status).toBe(204);
     expect((await call('/me', { headers: bearer(other) })).status).toBe(200);
   });
 
@@ -79,17 +80,76 @@ describe('revocation in the core', () => {
     expect((await rejection(tokens.verify(respelled), BearerError)).code).toBe('ERR_TOKEN_REVOKED');
   });
 
-  it('bounds the memory store: expired entries leave, and the one closest to expiry makes room', async () => {
-    const store = createMemoryRevocationStore({ maxEntries: 2 });
-    const now = Math.floor(Date.now() / 1000);
-    expect(store.empty).toBe(true);
-    await store.revoke('gone', now - 1);
-    expect(store.empty).toBe(true);
-    await store.revoke('a', now + 60);
-    await store.revoke('b', now + 600);
-    await store.revoke('c', now + 300);
-    expect([await store.isRevoked('a'), await store.isRevoked('b'), await store.isRevoked('c')]).toEqual([false, true, true]);
-    expect(() => createMemoryRevocationStore({ maxEntries: 0 })).toThrow(/maxEntries must be a positive whole number/);
+  it('bounds the memory store: expired entries leave, and a full one refuses a revocation (a logout answers 503) rather than forget one', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-26T12:00:00Z'), toFake: ['Date'] });
+    try {
+      const store = createMemoryRevocationStore({ maxEntries: 2 });
+      const now = Math.floor(Date.now() / 1000);
+      expect(store.empty).toBe(true);
+      await store.revoke('gone', now - 1);
+      expect(store.empty).toBe(true);
+      await store.revoke('a', now + 60);
+      await store.revoke('b', now + 600);
+      await expect(store.revoke('c', now + 300)).rejects.toThrow(/holds 2 live revocations/);
+      expect([await store.isRevoked('a'), await store.isRevoked('b'), await store.isRevoked('c')]).toEqual([true, true, false]);
+      // Once one has expired, there is room again.
+      vi.setSystemTime(new Date('2026-11-26T12:01:01Z'));
+      await store.revoke('c', now + 300);
+      expect([await store.isRevoked('a'), await store.isRevoked('b'), await store.isRevoked('c')]).toEqual([false, true, true]);
+      expect(() => createMemoryRevocationStore({ maxEntries: 0 })).toThrow(/maxEntries must be a positive whole number/);
+
+      const auth = createGatepass({ secret: SECRET, revocations: createMemoryRevocationStore({ maxEntries: 1 }), verifyCredentials: () => null, resolveUser: (claims) => claims });
+      const [one, two] = [(await auth.tokens.issue('one')).token, (await auth.tokens.issue('two')).token];
+      await auth.logout(bearer(one));
+      const full = await rejection(auth.logout(bearer(two)), BearerError);
+      expect([full.code, full.status]).toEqual(['ERR_STORE_UNAVAILABLE', 503]);
+      expect((await rejection(auth.authenticate(bearer(one)), BearerError)).code).toBe('ERR_TOKEN_REVOKED');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('fails closed when a store answers anything but true or false', async () => {
+    for (const answer of [1, 'yes', null, undefined, 0]) {
+      const store: RevocationStore = { revoke: async () => {}, isRevoked: async () => answer as unknown as boolean };
+      const auth = createGatepass({ secret: SECRET, revocations: store, verifyCredentials: () => null, resolveUser: (claims) => claims });
+      const failure = await rejection(auth.authenticate(bearer((await auth.tokens.issue('johndoe')).token)), BearerError);
+      expect([failure.code, failure.status]).toEqual(['ERR_STORE_UNAVAILABLE', 503]);
+    }
+  });
+
+  it('revokes a session for as long as the longest-lived token issued for it', async () => {
+    vi.useFakeTimers({ now: new Date('2026-11-26T12:00:00Z'), toFake: ['Date'] });
+    try {
+      const tokens = createTokens({ secret: SECRET, expiresIn: 600 });
+      const { token } = await tokens.issue('johndoe', { session: 'login-1', expiresIn: 7200 });
+      await tokens.revokeSession('login-1');
+      expect(await tokens.isSessionRevoked('login-1')).toBe(true);
+      vi.setSystemTime(new Date('2026-11-26T13:59:00Z'));
+      expect((await rejection(tokens.verify(token), BearerError)).code).toBe('ERR_TOKEN_REVOKED');
+      expect(await tokens.isSessionRevoked('login-2')).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('holds on routes whose scheme verifies tokens itself: a token revoked through the engine is refused there too', async () => {
+    const auth = createGatepass<unknown>({ secret: SECRET, verifyCredentials: () => null, resolveUser: (claims) => claims });
+    // A scheme that verifies JWTs itself (as openIdConnect does against its provider) and hands back their claims.
+    const key = new TextEncoder().encode(SECRET);
+    const partner = httpBearer({
+      schemeName: 'Partner',
+      verify: async (token) => {
+        const { payload } = await jwtVerify<{ sub: string }>(token, key, { algorithms: ['HS256'] });
+        return { subject: payload.sub, user: {}, claims: payload };
+      },
+    });
+    const guard = auth.guard({ schemes: [partner] });
+    const { token } = await auth.tokens.issue('johndoe');
+    expect((await guard.check(bearer(token), false))?.subject).toBe('johndoe');
+    await auth.tokens.revoke(token);
+    const refused = await rejection(guard.check(bearer(token), false), BearerError);
+    expect([refused.code, refused.headers['WWW-Authenticate']]).toEqual(['ERR_TOKEN_REVOKED', REVOKED]);
   });
 
   it('fails closed with 503 when the store throws, and tells onError', async () => {

@@ -20,8 +20,9 @@ export interface AuthOptions<User = unknown> extends Requirement<User>, AdapterO
 export interface EndpointOptions<Args extends unknown[] = never[]> extends TokenEndpointOptions, AdapterOptions {
   /**
    * The client's address, for `loginThrottle`'s per-address limit; asked only when logins are
-   * throttled. The Node adapters default to the socket's address (`req.socket.remoteAddress`); behind
-   * a proxy, derive it from the header your proxy sets, never trusting a client's own. The fetch
+   * throttled. The Node adapters default to the framework's client address (`req.ip`, `ctx.ip`,
+   * `request.ip`): the socket's, unless the app told its framework to trust a proxy (Express's
+   * `trust proxy`, Koa's `proxy`, Fastify's `trustProxy`), never a client's own header. The fetch
    * adapter has no default: with `loginThrottle` on, `tokenEndpoint` refuses to start without one.
    * `undefined` limits that request by its username only; an exception goes to the framework.
    */

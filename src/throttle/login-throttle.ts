@@ -9,21 +9,9 @@ import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
 import RateLimiterRedis from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
 import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
 import { AuthError, TokenRequestError } from '../errors/auth-error.js';
-import { thrownBy } from '../errors/endpoint.js';
-
-/**
- * What the Redis counters need of a client: node-redis's `eval`, `del` and `isReady` (`createClient()`
- * from the `redis` package, v4 or later). gatepass does not depend on a Redis client; the app brings
- * its own, connected.
- */
-export interface RedisThrottleClient {
-  /** `EVAL`, as rate-limiter-flexible runs its counting script. */
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  /** `DEL key`: a success clears a username's count. */
-  del(key: string): Promise<number>;
-  /** Whether the client is connected: while it is not, a token request answers 503 at once. */
-  readonly isReady: boolean;
-}
+import { callStore } from '../lib/hooks.js';
+import { checkRedisClient, type RedisClientLike } from '../lib/redis-client.js';
+import { sha256 } from '../lib/sha256.js';
 
 /** Options of `loginThrottle` (see `createGatepass`). */
 export interface LoginThrottleOptions {
@@ -37,13 +25,13 @@ export interface LoginThrottleOptions {
   /** The window in whole seconds, from a counter's first failure. Default 900 (15 minutes). */
   windowSeconds?: number;
   /**
-   * A connected node-redis client: the counters live in Redis, shared by every instance that uses it.
-   * Default: in this process's memory. While Redis cannot be reached, token requests fail with
-   * `ERR_STORE_UNAVAILABLE` (503, through `onError`), never unthrottled.
+   * A connected node-redis client ({@link RedisClientLike}): the counters live in Redis, shared by
+   * every instance that uses it. Default: in this process's memory. While Redis cannot be reached,
+   * token requests fail with `ERR_STORE_UNAVAILABLE` (503, through `onError`), never unthrottled.
    */
-  redis?: RedisThrottleClient;
+  redis?: RedisClientLike;
   /** Prefix of the Redis keys. Default `'gatepass:login'`. */
-  keyPrefix?: string;
+  prefix?: string;
 }
 
 /** The limits in force, as `auth.loginThrottle` reports them. */
@@ -75,7 +63,7 @@ export const LOGIN_THROTTLE_NAMES = {
   maxFailuresPerAddress: true,
   windowSeconds: true,
   redis: true,
-  keyPrefix: true,
+  prefix: true,
 } as const satisfies Record<keyof LoginThrottleOptions, true>;
 
 type Limiter = InstanceType<typeof RateLimiterMemory> | InstanceType<typeof RateLimiterRedis>;
@@ -86,14 +74,6 @@ export function addressKey(address: string): string {
   const parsed = ipaddr.process(address);
   if (parsed.kind() === 'ipv4') return parsed.toString();
   return `${(parsed as ipaddr.IPv6).parts.slice(0, 4).map((part) => part.toString(16)).join(':')}::/64`;
-}
-
-/** SHA-256, base64url: keys of a fixed length that hold no username or address in the clear. */
-async function digest(text: string): Promise<string> {
-  const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 function wholeNumber(where: string, name: string, value: unknown, least: number): number {
@@ -109,14 +89,12 @@ export function createLoginThrottle(options: LoginThrottleOptions, where: string
   const maxFailuresPerAddress = wholeNumber(where, 'maxFailuresPerAddress', options.maxFailuresPerAddress ?? maxFailures, 1);
   const windowSeconds = wholeNumber(where, 'windowSeconds', options.windowSeconds ?? 900, 1);
   const { redis } = options;
-  const keyPrefix = options.keyPrefix ?? 'gatepass:login';
-  if (typeof keyPrefix !== 'string' || keyPrefix === '') throw new TypeError(`${where}: keyPrefix must be a non-empty string`);
-  if (redis !== undefined && (typeof redis?.eval !== 'function' || typeof redis.del !== 'function' || typeof redis.isReady !== 'boolean')) {
-    throw new TypeError(`${where}: redis must be a node-redis client (createClient() from the redis package)`);
-  }
+  const prefix = options.prefix ?? 'gatepass:login';
+  if (typeof prefix !== 'string' || prefix === '') throw new TypeError(`${where}: prefix must be a non-empty string`);
+  if (redis !== undefined) checkRedisClient(redis, where, 'redis');
 
   const limiter = (kind: string, points: number): Limiter => {
-    const settings = { points, duration: windowSeconds, keyPrefix: `${keyPrefix}:${kind}` };
+    const settings = { points, duration: windowSeconds, keyPrefix: `${prefix}:${kind}` };
     // rejectIfRedisNotReady: while the client is reconnecting, fail at once instead of queueing.
     return redis === undefined
       ? new RateLimiterMemory(settings)
@@ -125,26 +103,13 @@ export function createLoginThrottle(options: LoginThrottleOptions, where: string
   const byUsername = limiter('user', maxFailures);
   const byAddress = limiter('address', maxFailuresPerAddress);
 
-  /** A store call within the timeout; a failure or no answer is ERR_STORE_UNAVAILABLE (503), never a pass. */
-  async function store<T>(operation: () => Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      if (timeoutMs === Infinity) return await operation();
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the throttle's store did not answer within ${timeoutMs} ms`)), timeoutMs);
-        (timer as { unref?: () => void }).unref?.();
-      });
-      return await Promise.race([operation(), deadline]);
-    } catch (err) {
-      // The limiter rejects with its answer when a key is over the limit: not a failure of the store.
-      if (err instanceof RateLimiterRes) throw err;
-      const unavailable = new AuthError('ERR_STORE_UNAVAILABLE');
-      thrownBy.set(unavailable, err);
-      throw unavailable;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  /**
+   * A counter's call within the timeout; a failure or no answer is `ERR_STORE_UNAVAILABLE` (503), never
+   * a pass. The limiter's refusal of a key over its limit is an answer, not a failure: it comes back
+   * as that answer.
+   */
+  const store = <T>(operation: () => Promise<T>): Promise<T | InstanceType<typeof RateLimiterRes>> =>
+    callStore(() => operation().catch((err: unknown) => (err instanceof RateLimiterRes ? err : Promise.reject(err))), timeoutMs);
 
   /** Gives attempts back. Best effort: the answer is decided already, and a failing store must not change it. */
   async function giveBack(taken: ReadonlyArray<readonly [Limiter, string]>): Promise<void> {
@@ -157,23 +122,25 @@ export function createLoginThrottle(options: LoginThrottleOptions, where: string
     async run(username, address, verify) {
       // The address first: a flood from one address stops there, without a counter for each username it tries.
       const counters: Array<readonly [Limiter, string]> = [];
-      if (address !== undefined) counters.push([byAddress, await digest(addressKey(address))]);
-      counters.push([byUsername, await digest(username)]);
+      // Keys of a fixed length that hold no username or address in the clear.
+      if (address !== undefined) counters.push([byAddress, await sha256(addressKey(address))]);
+      counters.push([byUsername, await sha256(username)]);
       const taken: Array<readonly [Limiter, string]> = [];
       for (const counter of counters) {
         const [limiter, key] = counter;
+        let refused: InstanceType<typeof RateLimiterRes> | undefined;
         try {
-          await store(() => limiter.consume(key));
-          taken.push(counter);
+          refused = await store(() => limiter.consume(key).then(() => undefined));
         } catch (err) {
-          if (!(err instanceof RateLimiterRes)) {
-            await giveBack(taken);
-            throw err;
-          }
+          await giveBack(taken);
+          throw err;
+        }
+        if (refused !== undefined) {
           // A refused request counts nowhere: the over-limit count it added goes too.
           await giveBack([...taken, counter]);
-          throw new TokenRequestError('ERR_TOO_MANY_ATTEMPTS', { retryAfter: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) });
+          throw new TokenRequestError('ERR_TOO_MANY_ATTEMPTS', { retryAfter: Math.max(1, Math.ceil(refused.msBeforeNext / 1000)) });
         }
+        taken.push(counter);
       }
       let result: Awaited<ReturnType<typeof verify>>;
       try {

@@ -9,12 +9,12 @@ import { AuthError, BearerError } from '../errors/auth-error.js';
 import type { ResourceErrorCode } from '../errors/codes.js';
 import { asEndpointError } from '../errors/endpoint.js';
 import { callHook, callStore, checkTimeout } from '../lib/hooks.js';
-import { createMemoryRevocationStore, type RevocationStore } from '../lifecycle/revocation-store.js';
-import { tokenId } from '../lifecycle/token-id.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { ALGORITHMS, isAlgorithm, type TokenAlgorithm } from './algorithms.js';
 import { createKeySet, type KeySet, type ManagedKeySet } from './key-set.js';
+import { createMemoryRevocationStore, type RevocationStore } from './revocation-store.js';
 import { checkKeySpec, KEY_SPEC_NAMES, MAKE_A_SECRET, type KeyInput, type KeySpec } from './signing-key.js';
+import { tokenId } from './token-id.js';
 import { trustIssuer, type IssuerVerifier, type TrustedIssuer } from './trusted-issuer.js';
 
 export type { TokenAlgorithm } from './algorithms.js';
@@ -155,17 +155,29 @@ export interface Tokens {
    */
   verify(token: string): Promise<AccessTokenClaims>;
   /**
-   * Verifies a token and revokes it until it expires: every later verification, by this instance or
-   * any other sharing the revocation store, refuses it with `ERR_TOKEN_REVOKED`.
+   * Checks a token's signature and claims, and revokes it until it expires: every later verification,
+   * by this instance or any other sharing the revocation store, refuses it with `ERR_TOKEN_REVOKED`.
+   * Revoking a token again is no error: it stays revoked.
    *
-   * @throws {@link BearerError} as {@link Tokens.verify} does; a token already revoked is refused too.
+   * @throws {@link BearerError} as {@link Tokens.verify} does for a token it would refuse otherwise;
+   * `ERR_STORE_UNAVAILABLE` (503) when the store fails.
    */
   revoke(token: string): Promise<AccessTokenClaims>;
   /**
-   * Revokes every token whose `sid` is `session` (issued with {@link IssueOptions.session}), until the
-   * last one that can exist has expired.
+   * Revokes every token of this app whose `sid` is `session` (issued with {@link IssueOptions.session}),
+   * until the longest-lived one this process has issued for a session could have expired. Tokens of a
+   * trusted issuer with the same `sid` are not affected: a session is its issuer's.
    */
   revokeSession(session: string): Promise<void>;
+  /** Whether {@link Tokens.revokeSession} ended `session` (here or on any instance sharing the store). */
+  isSessionRevoked(session: string): Promise<boolean>;
+  /**
+   * Refuses a token that another verifier accepted (a scheme's own, such as `openIdConnect`'s) when
+   * it, or its issuer's session `sid`, was revoked: the check {@link Tokens.verify} makes last.
+   *
+   * @throws {@link BearerError} `ERR_TOKEN_REVOKED`; `ERR_STORE_UNAVAILABLE` (503) when the store fails.
+   */
+  refuseRevoked(token: string, claims: AccessTokenClaims): Promise<void>;
 }
 
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
@@ -270,6 +282,8 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
     where,
     listed: options.keys !== undefined,
   });
+  // The longest lifetime of a token issued for a session here: how long revoking a session must last.
+  let sessionLifetime = expiresIn;
   let keysImported = false;
   keys.ready.then(
     () => (keysImported = true),
@@ -323,6 +337,51 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
     throw new BearerError('ERR_TOKEN_ALGORITHM');
   }
 
+  /** Everything {@link Tokens.verify} checks but revocation: the token's form, signature and claims. */
+  async function verifySignature(token: string): Promise<AccessTokenClaims> {
+    if (typeof token !== 'string') throw new BearerError('ERR_TOKEN_MALFORMED');
+    if (token.length > maxTokenLength) throw new BearerError('ERR_TOKEN_TOO_LARGE');
+    const segments = COMPACT_JWS.exec(token);
+    if (segments === null || !segments.slice(1).every(isCanonical)) throw new BearerError('ERR_TOKEN_MALFORMED');
+
+    // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
+    if (!keysImported) await keys.ready;
+    let payload: JWTPayload;
+    try {
+      payload = await verifySignedToken(token);
+    } catch (err) {
+      throw fromJose(err);
+    }
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'sub' });
+    if (payload.scope !== undefined && typeof payload.scope !== 'string') {
+      throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'scope' });
+    }
+    // JSON reads `1e999` as Infinity, which jose takes for a number: an `exp` that never comes.
+    for (const claim of TIME_CLAIMS) {
+      if (payload[claim] !== undefined && !Number.isFinite(payload[claim])) throw new BearerError('ERR_TOKEN_CLAIM', { claim });
+    }
+    // jose checks `iat` only against maxTokenAge; a token issued in the future is refused here.
+    if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + clockTolerance) {
+      throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'iat' });
+    }
+    return payload as AccessTokenClaims;
+  }
+
+  /** A store call: a failure or no answer in time is the protected route's 503, never a pass. */
+  const asBearer = <T>(call: Promise<T>): Promise<T> =>
+    call.catch((err: AuthError) => {
+      throw asEndpointError(err, BearerError);
+    });
+  const onStore = <T>(operation: () => Promise<T>): Promise<T> => asBearer(callStore(operation, hookTimeout));
+
+  /** Whether the store holds any of `ids`. It must answer `true` or `false`: anything else fails closed. */
+  const isAnyRevoked = (ids: readonly string[]): Promise<boolean> =>
+    onStore(async () => {
+      const answers = await Promise.all(ids.map((id) => revocations.isRevoked(id)));
+      if (answers.some((answer) => typeof answer !== 'boolean')) throw new TypeError('a revocation store answered isRevoked with something else than true or false');
+      return answers.includes(true);
+    });
+
   const tokens: Tokens = {
     keys,
 
@@ -338,7 +397,10 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
       if (issuer !== undefined) claims.iss = issuer;
       if (audience !== undefined) claims.aud = audience;
       if (newJti !== undefined) claims.jti = newJti();
-      if (issue.session !== undefined) claims.sid = issue.session;
+      if (issue.session !== undefined) {
+        claims.sid = issue.session;
+        sessionLifetime = Math.max(sessionLifetime, lifetime);
+      }
       const header = { alg: signer.alg, kid: signer.kid, ...(typ === undefined ? {} : { typ }) };
       keys.signed(signer, claims.exp!);
       const token = await new SignJWT(claims).setProtectedHeader(header).sign(signer.signKey!);
@@ -346,72 +408,43 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
     },
 
     async verify(token) {
-      if (typeof token !== 'string') throw new BearerError('ERR_TOKEN_MALFORMED');
-      if (token.length > maxTokenLength) throw new BearerError('ERR_TOKEN_TOO_LARGE');
-      const segments = COMPACT_JWS.exec(token);
-      if (segments === null || !segments.slice(1).every(isCanonical)) throw new BearerError('ERR_TOKEN_MALFORMED');
-
-      // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
-      if (!keysImported) await keys.ready;
-      let payload: JWTPayload;
-      try {
-        payload = await verifySignedToken(token);
-      } catch (err) {
-        throw fromJose(err);
-      }
-      if (typeof payload.sub !== 'string' || payload.sub === '') throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'sub' });
-      if (payload.scope !== undefined && typeof payload.scope !== 'string') {
-        throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'scope' });
-      }
-      // JSON reads `1e999` as Infinity, which jose takes for a number: an `exp` that never comes.
-      for (const claim of TIME_CLAIMS) {
-        if (payload[claim] !== undefined && !Number.isFinite(payload[claim])) throw new BearerError('ERR_TOKEN_CLAIM', { claim });
-      }
-      // jose checks `iat` only against maxTokenAge; a token issued in the future is refused here.
-      if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + clockTolerance) {
-        throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'iat' });
-      }
-      const claims = payload as AccessTokenClaims;
-      if (revocations.empty !== true) {
-        // The token itself, and the login it belongs to (a logout or a reused refresh token ends it).
-        const ids = [await tokenId(token), ...(typeof claims.sid === 'string' ? [sessionId(claims.sid)] : [])];
-        const revoked = await callStore(() => Promise.all(ids.map((id) => revocations.isRevoked(id))), hookTimeout).catch((err: AuthError) => {
-          throw asEndpointError(err, BearerError);
-        });
-        if (revoked.includes(true)) throw new BearerError('ERR_TOKEN_REVOKED');
-      }
+      const claims = await verifySignature(token);
+      await tokens.refuseRevoked(token, claims);
       if (isRevoked !== undefined) {
-        const revoked = await callHook(() => isRevoked(claims), hookTimeout).catch((err: AuthError) => {
-          throw asEndpointError(err, BearerError);
-        });
+        const revoked = await asBearer(callHook(() => isRevoked(claims), hookTimeout));
         if (revoked) throw new BearerError('ERR_TOKEN_REVOKED');
       }
       return claims;
     },
 
     async revoke(token) {
-      const claims = await tokens.verify(token);
+      const claims = await verifySignature(token);
       // A token without `exp` (requireExpiry: false) stays revoked for as long as a store keeps anything.
       const until = claims.exp ?? Math.floor(Date.now() / 1000) + 10 * 365 * 86400;
       const id = await tokenId(token);
-      await callStore(() => revocations.revoke(id, until), hookTimeout).catch((err: AuthError) => {
-        throw asEndpointError(err, BearerError);
-      });
+      await onStore(() => revocations.revoke(id, until));
       return claims;
     },
 
     async revokeSession(session) {
-      const until = Math.floor(Date.now() / 1000) + expiresIn + clockTolerance;
-      await callStore(() => revocations.revoke(sessionId(session), until), hookTimeout).catch((err: AuthError) => {
-        throw asEndpointError(err, BearerError);
-      });
+      const until = Math.floor(Date.now() / 1000) + sessionLifetime + clockTolerance;
+      await onStore(() => revocations.revoke(sessionKey(issuer, session), until));
+    },
+
+    isSessionRevoked: (session) => isAnyRevoked([sessionKey(issuer, session)]),
+
+    async refuseRevoked(token, claims) {
+      if (revocations.empty === true) return;
+      // The token itself, and the login it belongs to (a logout or a reused refresh token ends it).
+      const ids = [await tokenId(token), ...(typeof claims.sid === 'string' ? [sessionKey(claims.iss, claims.sid)] : [])];
+      if (await isAnyRevoked(ids)) throw new BearerError('ERR_TOKEN_REVOKED');
     },
   };
   return tokens;
 }
 
-/** A login's key in the revocation store, apart from any token's. */
-const sessionId = (session: string): string => `sid:${session}`;
+/** A login's key in the revocation store, apart from any token's: a session is its issuer's. */
+const sessionKey = (issuer: unknown, session: string): string => `sid:${typeof issuer === 'string' ? issuer : ''}:${session}`;
 
 const MAKE_A_SECRET_HINT = `at least 32 bytes for HS256; ${MAKE_A_SECRET}`;
 

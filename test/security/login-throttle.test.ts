@@ -272,7 +272,7 @@ describe.runIf(redisRuns)('counters in a real redis-server', () => {
     const engine = async (onError?: (error: AuthError) => void) =>
       (
         await securityEngine({
-          loginThrottle: { maxFailures: 2, redis: client, keyPrefix: `test:login:${adapter.name}` },
+          loginThrottle: { maxFailures: 2, redis: client, prefix: `test:login:${adapter.name}` },
           ...(onError === undefined ? {} : { onError }),
         })
       ).auth;

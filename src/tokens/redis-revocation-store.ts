@@ -3,18 +3,8 @@
  *
  * @module
  */
+import { checkRedisClient, type RedisClientLike } from '../lib/redis-client.js';
 import type { RevocationStore } from './revocation-store.js';
-
-/**
- * What the Redis store needs of a client: node-redis's `set` and `exists` (`createClient()` from the
- * `redis` package, v5 or later). gatepass does not depend on a Redis client; the app brings its own.
- */
-export interface RedisClientLike {
-  /** `SET key value EXAT <seconds> NX`. */
-  set(key: string, value: string, options: { expiration: { type: 'EXAT'; value: number }; condition: 'NX' }): Promise<unknown>;
-  /** `EXISTS key`: how many of the keys exist. */
-  exists(key: string): Promise<number>;
-}
 
 /** Options of {@link createRedisRevocationStore}. */
 export interface RedisRevocationStoreOptions {
@@ -24,11 +14,9 @@ export interface RedisRevocationStoreOptions {
 
 /**
  * A revocation store in Redis: a logout on one instance is refused by every other on its next
- * request. Each revoked token is one key that expires with the token (`SET … EXAT … NX`).
+ * request. Each revoked token is one key that expires with the token (`SET … EXAT`).
  *
- * Create the client with `disableOfflineQueue: true`: while Redis is unreachable, commands then fail
- * at once and the request is answered 503 (through `onError`), rather than waiting for `hookTimeout`;
- * node-redis reconnects by itself when Redis is back.
+ * Create the client with `disableOfflineQueue: true` (see {@link RedisClientLike}).
  *
  * @example
  * ```ts
@@ -40,15 +28,14 @@ export interface RedisRevocationStoreOptions {
  * ```
  */
 export function createRedisRevocationStore(client: RedisClientLike, options: RedisRevocationStoreOptions = {}): RevocationStore {
-  if (typeof client?.set !== 'function' || typeof client.exists !== 'function') {
-    throw new TypeError('createRedisRevocationStore: expected a node-redis client (createClient() from the redis package)');
-  }
+  checkRedisClient(client, 'createRedisRevocationStore', 'client');
   const prefix = options.prefix ?? 'gatepass:revoked:';
   return {
     async revoke(id, expiresAt) {
       const at = Math.ceil(expiresAt);
       if (at <= Date.now() / 1000) return;
-      await client.set(prefix + id, '1', { expiration: { type: 'EXAT', value: at }, condition: 'NX' });
+      // Revoked again later (a login ended twice), the key lives as long as the later revocation asks.
+      await client.set(prefix + id, '1', { expiration: { type: 'EXAT', value: at } });
     },
     async isRevoked(id) {
       return (await client.exists(prefix + id)) > 0;

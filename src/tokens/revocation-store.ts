@@ -13,7 +13,7 @@
 export interface RevocationStore {
   /** Records `id` as revoked until `expiresAt` (seconds since the epoch): after that the token is refused as expired anyway. */
   revoke(id: string, expiresAt: number): Promise<void>;
-  /** Whether `id` was revoked. */
+  /** Whether `id` was revoked: `true` or `false`, nothing else (any other answer fails the request closed, 503). */
   isRevoked(id: string): Promise<boolean>;
   /** `true` when the store knows it holds nothing: verification then skips the token's digest. */
   readonly empty?: boolean;
@@ -21,7 +21,10 @@ export interface RevocationStore {
 
 /** Options of {@link createMemoryRevocationStore}. */
 export interface MemoryRevocationStoreOptions {
-  /** The most entries held; the one closest to expiry makes room. Default 100000. */
+  /**
+   * The most live entries held. When that many tokens are revoked and none has expired yet, a further
+   * revocation fails (a logout answers 503) rather than forgetting one that still matters. Default 100000.
+   */
   maxEntries?: number;
 }
 
@@ -40,9 +43,8 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
   const maxEntries = options.maxEntries ?? 100_000;
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('createMemoryRevocationStore: maxEntries must be a positive whole number');
   const revoked = new Map<string, number>();
-  const sweep = (now: number): void => {
-    for (const [id, expiresAt] of revoked) if (expiresAt <= now) revoked.delete(id);
-  };
+  // A full store is swept at most once a second, so a flood of revocations cannot make each one a scan.
+  let sweptAt = 0;
   return {
     get empty() {
       return revoked.size === 0;
@@ -50,14 +52,14 @@ export function createMemoryRevocationStore(options: MemoryRevocationStoreOption
     async revoke(id, expiresAt) {
       const now = Date.now() / 1000;
       if (expiresAt <= now) return;
-      if (revoked.size >= maxEntries) sweep(now);
-      if (revoked.size >= maxEntries) {
-        // Full of live entries: the one that expires first goes.
-        let first: [string, number] | undefined;
-        for (const entry of revoked) if (first === undefined || entry[1] < first[1]) first = entry;
-        revoked.delete(first![0]);
+      if (revoked.size >= maxEntries && !revoked.has(id) && now - sweptAt >= 1) {
+        sweptAt = now;
+        for (const [held, until] of revoked) if (until <= now) revoked.delete(held);
       }
-      revoked.set(id, expiresAt);
+      if (revoked.size >= maxEntries && !revoked.has(id)) {
+        throw new RangeError(`the memory revocation store holds ${maxEntries} live revocations (maxEntries); use a larger one or Redis`);
+      }
+      revoked.set(id, Math.max(expiresAt, revoked.get(id) ?? 0));
     },
     async isRevoked(id) {
       const expiresAt = revoked.get(id);

@@ -14,8 +14,8 @@ import { callHook, callStore } from '../lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import type { RefreshForm } from '../grant/password-grant.js';
 import type { AccessTokenClaims, IssuedToken, Tokens } from '../tokens/tokens.js';
-import { createMemoryRefreshTokenStore, type RefreshFamily, type RefreshTokenStore } from './refresh-token-store.js';
-import { sha256 } from './token-id.js';
+import { createMemoryRefreshTokenStore, type RefreshFamily, type RefreshTokenEntry, type RefreshTokenStore } from './refresh-token-store.js';
+import { sha256 } from '../lib/sha256.js';
 
 /** Options of `refreshTokens` (see `createGatepass`). */
 export interface RefreshTokenOptions {
@@ -45,7 +45,9 @@ export interface RefreshGrantContext<User> {
 export interface GrantedLogin {
   readonly subject: string;
   readonly scopes: readonly string[];
-  readonly claims?: Readonly<Record<string, unknown>>;
+  readonly claims?: Readonly<Record<string, unknown>> | undefined;
+  /** The `client_id` the token request named, if any: only that client may refresh. */
+  readonly clientId?: string | undefined;
 }
 
 /** The refresh token side of the token endpoint. */
@@ -56,7 +58,8 @@ export interface RefreshGrant {
    * Answers `grant_type=refresh_token`: a new access token and a new refresh token.
    *
    * @throws {@link TokenRequestError} `ERR_INVALID_REFRESH_TOKEN` for an unknown, expired, used or
-   * ended token, or a user that is gone or inactive; `ERR_INVALID_SCOPE` for a scope the login lacks.
+   * ended token, one granted to another client, or a user that is gone or inactive;
+   * `ERR_INVALID_SCOPE` for a scope the login lacks.
    */
   refresh(form: RefreshForm): Promise<{ issued: IssuedToken; refreshToken: string; requested: readonly string[] }>;
   /** Ends a login: its refresh tokens and its access tokens are refused from now on. */
@@ -79,27 +82,35 @@ export function createRefreshGrant<User>(options: true | RefreshTokenOptions, co
     if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${where}: ${name} must be a positive whole number of seconds`);
   }
   const store = settings.store ?? createMemoryRefreshTokenStore();
-  if (typeof store?.save !== 'function' || typeof store.find !== 'function' || typeof store.claim !== 'function' || typeof store.endFamily !== 'function') {
+  if (typeof store?.start !== 'function' || typeof store.find !== 'function' || typeof store.rotate !== 'function' || typeof store.endFamily !== 'function') {
     throw new TypeError(`${where}: store must be a refresh token store (createMemoryRefreshTokenStore(), createRedisRefreshTokenStore())`);
   }
   const { tokens, hookTimeout } = context;
   const onStore = <T>(operation: () => Promise<T>) => callStore(operation, hookTimeout);
 
-  /** A fresh refresh token of `family`, kept as its digest until it idles out or the login ends. */
-  async function handOut(family: RefreshFamily): Promise<string> {
+  /** A fresh refresh token of `family`: the token, and its digest that the store keeps until it idles out or the login ends. */
+  async function newToken(family: RefreshFamily): Promise<{ token: string; entry: RefreshTokenEntry }> {
     const token = base64url(crypto.getRandomValues(new Uint8Array(32)));
     const expiresAt = Math.min(Math.floor(Date.now() / 1000) + idleLifetime, family.expiresAt);
-    const digest = await sha256(token);
-    await onStore(() => store.save(family, digest, expiresAt));
-    return token;
+    return { token, entry: { digest: await sha256(token), expiresAt } };
   }
 
   const issue = (family: RefreshFamily, scopes: readonly string[]) =>
     tokens.issue(family.subject, { scopes, session: family.id, ...(family.claims === undefined ? {} : { claims: family.claims }) });
 
+  /**
+   * Ends a login. Its access tokens are refused first (the session revoked), which alone already
+   * stops it: a login whose session is revoked cannot refresh either. Then its refresh tokens go.
+   */
   async function end(session: string): Promise<void> {
-    await onStore(() => store.endFamily(session));
     await tokens.revokeSession(session);
+    await onStore(() => store.endFamily(session));
+  }
+
+  /** Refuses the token; with `ending`, ends its login first (a copy was used, or its session is revoked). */
+  async function refuse(family: RefreshFamily, ending: boolean): Promise<never> {
+    if (ending) await end(family.id);
+    throw new TokenRequestError('ERR_INVALID_REFRESH_TOKEN');
   }
 
   return {
@@ -109,31 +120,42 @@ export function createRefreshGrant<User>(options: true | RefreshTokenOptions, co
         subject: login.subject,
         scopes: [...login.scopes],
         ...(login.claims === undefined ? {} : { claims: login.claims }),
+        ...(login.clientId === undefined ? {} : { clientId: login.clientId }),
         expiresAt: Math.floor(Date.now() / 1000) + absoluteLifetime,
       };
       const issued = await issue(family, family.scopes);
-      return { issued, refreshToken: await handOut(family) };
+      const { token, entry } = await newToken(family);
+      await onStore(() => store.start(family, entry));
+      return { issued, refreshToken: token };
     },
 
     async refresh(form) {
       const digest = await sha256(form.refreshToken);
       const family = await onStore(() => store.find(digest));
       if (family === undefined) throw new TokenRequestError('ERR_INVALID_REFRESH_TOKEN');
-      const user = await callHook(() => context.resolveUser({ sub: family.subject }, { securityScopes: [] }), hookTimeout);
+      // RFC 6749 §6: the token was issued to this client. Another client holding it is not its owner.
+      if (family.clientId !== undefined && family.clientId !== form.clientId) throw new TokenRequestError('ERR_INVALID_REFRESH_TOKEN');
+      // A login ended through its session (a logout whose last step failed) is over here too.
+      if (await tokens.isSessionRevoked(family.id)) return refuse(family, true);
+      const claims: AccessTokenClaims = {
+        ...family.claims,
+        sub: family.subject,
+        sid: family.id,
+        ...(family.scopes.length === 0 ? {} : { scope: family.scopes.join(' ') }),
+      };
+      const user = await callHook(() => context.resolveUser(claims, { securityScopes: [] }), hookTimeout);
       const active = user !== null && user !== undefined && (context.isActive === undefined || (await callHook(() => context.isActive!(user), hookTimeout)));
       if (!active) throw new TokenRequestError('ERR_INVALID_REFRESH_TOKEN');
       const requested = form.scopes ?? family.scopes;
       if (requested.some((scope) => !family.scopes.includes(scope))) throw new TokenRequestError('ERR_INVALID_SCOPE');
-      // The successor is saved before the token is spent: a store failure in between (a 503) leaves the
-      // token usable for a retry, and the unsent successor is known to nobody.
-      const refreshToken = await handOut(family);
-      if (!(await onStore(() => store.claim(digest)))) {
-        // Used before: someone holds a copy. The login ends for everyone, its rightful owner included.
-        await end(family.id);
-        throw new TokenRequestError('ERR_INVALID_REFRESH_TOKEN');
-      }
+      // Signed before the token is spent: a signing failure then leaves the token usable for a retry.
       const issued = await issue(family, requested);
-      return { issued, refreshToken, requested };
+      const { token, entry } = await newToken(family);
+      const outcome = await onStore(() => store.rotate(family.id, digest, entry));
+      // Used before: someone holds a copy. The login ends for everyone, its rightful owner included.
+      if (outcome === 'reused') return refuse(family, true);
+      if (outcome === 'ended') return refuse(family, false);
+      return { issued, refreshToken: token, requested };
     },
 
     end,
