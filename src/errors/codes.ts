@@ -201,7 +201,7 @@ export const SPECS = {
     status: 400,
     oauthError: 'unsupported_grant_type',
     detail: 'Unsupported grant type',
-    description: 'Only the password grant is supported',
+    description: 'The grant type is not supported by this endpoint',
     challenge: 'none',
   },
   ERR_INVALID_SCOPE: {

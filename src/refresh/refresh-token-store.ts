@@ -23,7 +23,9 @@ export interface RefreshFamily {
 
 /** A refresh token about to be handed out: its digest and when it idles out (seconds since the epoch). */
 export interface RefreshTokenEntry {
+  /** The SHA-256 of the token, base64url: the token itself is never stored. */
   readonly digest: string;
+  /** When it idles out, in seconds since the epoch (never after its login's absolute end). */
   readonly expiresAt: number;
 }
 

@@ -309,3 +309,53 @@ describe.runIf(redisRuns)('counters in a real redis-server', () => {
     });
   });
 });
+
+describe('the Node adapters count the client address their framework derives', () => {
+  // Behind a trusted proxy, every request comes from the proxy's socket: the framework's `ip` (from
+  // X-Forwarded-For) tells the clients apart, and the default counts it.
+  const trusting = {
+    async express(auth: ReturnType<typeof throttled>) {
+      const [{ default: express }, { tokenEndpoint }] = await Promise.all([import('express'), import('../../adapters/express.js')]);
+      const app = express();
+      app.set('trust proxy', true);
+      app.all('/token', tokenEndpoint(auth));
+      return listen((handler) => app.listen(0, '127.0.0.1', handler));
+    },
+    async koa(auth: ReturnType<typeof throttled>) {
+      const [{ default: Koa }, { tokenEndpoint }] = await Promise.all([import('koa'), import('../../adapters/koa.js')]);
+      const app = new Koa({ proxy: true });
+      app.use(tokenEndpoint(auth));
+      return listen((handler) => app.listen(0, '127.0.0.1', handler));
+    },
+    async fastify(auth: ReturnType<typeof throttled>) {
+      const [{ default: Fastify }, { tokenEndpoint }] = await Promise.all([import('fastify'), import('../../adapters/fastify.js')]);
+      const app = Fastify({ trustProxy: true });
+      await app.register(tokenEndpoint(auth), { prefix: '/token' });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      return { url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, close: () => app.close() };
+    },
+  };
+  const throttled = () =>
+    createGatepass({ secret: 'x'.repeat(32), loginThrottle: { maxFailures: 100, maxFailuresPerAddress: 2 }, verifyCredentials: () => null, resolveUser: () => null });
+  async function listen(start: (ready: () => void) => import('node:http').Server) {
+    const server = await new Promise<import('node:http').Server>((resolve) => {
+      const created: import('node:http').Server = start(() => resolve(created));
+    });
+    return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => new Promise<void>((done) => server.close(() => done())) };
+  }
+
+  it.each(Object.keys(trusting) as Array<keyof typeof trusting>)('%s', async (name) => {
+    const app = await trusting[name](throttled());
+    try {
+      const from = (client: string, username: string) =>
+        fetch(`${app.url}/token`, { method: 'POST', headers: { 'x-forwarded-for': client }, body: new URLSearchParams({ username, password: 'wrong' }) });
+      expect((await from('203.0.113.7', 'a')).status).toBe(400);
+      expect((await from('203.0.113.7', 'b')).status).toBe(400);
+      expect((await from('203.0.113.7', 'c')).status).toBe(429);
+      // Another client behind the same proxy: its own count.
+      expect((await from('198.51.100.9', 'd')).status).toBe(400);
+    } finally {
+      await app.close();
+    }
+  });
+});
