@@ -178,8 +178,9 @@ function checkOptions(options: GatepassOptions<unknown>): void {
 /** How the token endpoint reads its request. */
 export interface TokenEndpointOptions {
   /**
-   * `'lenient'` (default): `grant_type` may be absent, and if present must be `password`.
-   * `'strict'`: `grant_type=password` is required (RFC 6749 §4.3.2).
+   * `'lenient'` (default): `grant_type` may be absent, and if present must be `password` (or
+   * `refresh_token` with `refreshTokens`). `'strict'`: `grant_type` is required (RFC 6749 §4.3.2).
+   * An absent `grant_type` is always the password grant.
    */
   grantType?: 'lenient' | 'strict';
 }
@@ -236,8 +237,9 @@ export interface Gatepass<User> {
    */
   readonly bearer: Scheme<User, string>;
   /**
-   * Answers a token request: parses the password grant, checks the login and the scopes, and issues
-   * a token.
+   * Answers a token request: the password grant (checks the login and the scopes, and issues an
+   * access token, with a refresh token when `refreshTokens` is on), or with `refreshTokens`, the
+   * refresh token grant (a new pair for a refresh token, which is spent).
    *
    * @throws {@link TokenRequestError}
    */

@@ -124,7 +124,8 @@ export function createLoginThrottle(options: LoginThrottleOptions, where: string
       const counters: Array<readonly [Limiter, string]> = [];
       // Keys of a fixed length that hold no username or address in the clear.
       if (address !== undefined) counters.push([byAddress, await sha256(addressKey(address))]);
-      counters.push([byUsername, await sha256(username)]);
+      // A username in another case or Unicode spelling is the same account to most apps' lookups.
+      counters.push([byUsername, await sha256(username.normalize('NFKC').toLowerCase())]);
       const taken: Array<readonly [Limiter, string]> = [];
       for (const counter of counters) {
         const [limiter, key] = counter;

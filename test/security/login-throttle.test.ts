@@ -113,6 +113,15 @@ describe('in the core', () => {
     }
   });
 
+  it('counts the spellings of one username together: case and Unicode compatibility forms', async () => {
+    const auth = createGatepass({ secret: 'x'.repeat(32), loginThrottle: { maxFailures: 2, maxFailuresPerAddress: 100 }, verifyCredentials: () => null, resolveUser: () => null });
+    const form = (username: string) => ({ contentType: 'application/x-www-form-urlencoded', body: new URLSearchParams({ username, password: 'wrong' }).toString() });
+    expect((await rejection(auth.issueToken(form('JohnDoe')), TokenRequestError)).code).toBe('ERR_INVALID_GRANT');
+    expect((await rejection(auth.issueToken(form('ｊｏｈｎｄｏｅ')), TokenRequestError)).code).toBe('ERR_INVALID_GRANT');
+    expect((await rejection(auth.issueToken(form('johndoe')), TokenRequestError)).code).toBe('ERR_TOO_MANY_ATTEMPTS');
+    expect((await rejection(auth.issueToken(form('janedoe')), TokenRequestError)).code).toBe('ERR_INVALID_GRANT');
+  });
+
   it('clears the username on a success, and gives the address only its attempt back', async () => {
     const auth = createGatepass({
       secret: 'x'.repeat(32),
