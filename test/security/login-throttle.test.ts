@@ -333,7 +333,7 @@ describe('the Node adapters count the client address their framework derives', (
     async koa(auth: ReturnType<typeof throttled>) {
       const [{ default: Koa }, { tokenEndpoint }] = await Promise.all([import('koa'), import('../../adapters/koa.js')]);
       const app = new Koa({ proxy: true });
-      app.use(tokenEndpoint(auth));
+      app.use(tokenEndpoint(auth as Parameters<typeof tokenEndpoint>[0]));
       return listen((handler) => app.listen(0, '127.0.0.1', handler));
     },
     async fastify(auth: ReturnType<typeof throttled>) {
@@ -345,7 +345,7 @@ describe('the Node adapters count the client address their framework derives', (
     },
   };
   const throttled = () =>
-    createGatepass({ secret: 'x'.repeat(32), loginThrottle: { maxFailures: 100, maxFailuresPerAddress: 2 }, verifyCredentials: () => null, resolveUser: () => null });
+    createGatepass<object>({ secret: 'x'.repeat(32), loginThrottle: { maxFailures: 100, maxFailuresPerAddress: 2 }, verifyCredentials: () => null, resolveUser: () => null });
   async function listen(start: (ready: () => void) => import('node:http').Server) {
     const server = await new Promise<import('node:http').Server>((resolve) => {
       const created: import('node:http').Server = start(() => resolve(created));
