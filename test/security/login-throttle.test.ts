@@ -8,7 +8,7 @@
 // request closed (503 through onError) until it is back.
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenRequestError, createGatepass, type AuthError, type LoginThrottleOptions } from '../../src/index.js';
+import { TokenRequestError, createGatepass, type AuthError, type GatepassUser, type LoginThrottleOptions } from '../../src/index.js';
 import { createPasswordHasher } from '../../src/password.js';
 import { addressKey } from '../../src/throttle/login-throttle.js';
 import { adapters, serve, type App } from '../support/adapters.js';
@@ -333,7 +333,7 @@ describe('the Node adapters count the client address their framework derives', (
     async koa(auth: ReturnType<typeof throttled>) {
       const [{ default: Koa }, { tokenEndpoint }] = await Promise.all([import('koa'), import('../../adapters/koa.js')]);
       const app = new Koa({ proxy: true });
-      app.use(tokenEndpoint(auth as Parameters<typeof tokenEndpoint>[0]));
+      app.use(tokenEndpoint(auth));
       return listen((handler) => app.listen(0, '127.0.0.1', handler));
     },
     async fastify(auth: ReturnType<typeof throttled>) {
@@ -345,7 +345,7 @@ describe('the Node adapters count the client address their framework derives', (
     },
   };
   const throttled = () =>
-    createGatepass<object>({ secret: 'x'.repeat(32), loginThrottle: { maxFailures: 100, maxFailuresPerAddress: 2 }, verifyCredentials: () => null, resolveUser: () => null });
+    createGatepass<GatepassUser>({ secret: 'x'.repeat(32), loginThrottle: { maxFailures: 100, maxFailuresPerAddress: 2 }, verifyCredentials: () => null, resolveUser: () => null });
   async function listen(start: (ready: () => void) => import('node:http').Server) {
     const server = await new Promise<import('node:http').Server>((resolve) => {
       const created: import('node:http').Server = start(() => resolve(created));
