@@ -71,15 +71,22 @@ export function openApiSecurity(options: OpenApiOptions): OpenApiSnippet {
   if (options.refreshUrl !== undefined) flow.refreshUrl = options.refreshUrl;
 
   const secret = { type: 'string', format: 'password' };
-  const grantType = { type: 'string', enum: ['password'] };
+  // With a refreshUrl, the endpoint answers the refresh token grant too (RFC 6749 §6): username and
+  // password are then the password grant's, refresh_token the refresh grant's.
+  const refreshes = options.refreshUrl !== undefined;
+  const grantType = { type: 'string', enum: refreshes ? ['password', 'refresh_token'] : ['password'] };
+  const forPassword = refreshes ? { description: 'Required for the password grant.' } : {};
+  const required = [...(options.strictGrantType ? ['grant_type'] : []), ...(refreshes ? [] : ['username', 'password'])];
   const form = {
     type: 'object',
-    required: options.strictGrantType ? ['grant_type', 'username', 'password'] : ['username', 'password'],
+    // OpenAPI 3.0 allows no empty `required`.
+    ...(required.length === 0 ? {} : { required }),
     properties: {
       grant_type: grantType,
-      username: { type: 'string', ...example('johndoe') },
-      password: secret,
-      scope: { type: 'string', default: '', description: 'Space-separated scopes to request.' },
+      username: { type: 'string', ...example('johndoe'), ...forPassword },
+      password: { ...secret, ...forPassword },
+      ...(refreshes ? { refresh_token: { ...secret, description: 'Required for the refresh token grant: the one the last token response carried.' } } : {}),
+      scope: { type: 'string', default: '', description: refreshes ? 'Space-separated scopes to request; on a refresh, a subset of the login\'s.' : 'Space-separated scopes to request.' },
       client_id: { type: 'string' },
       client_secret: secret,
     },
@@ -122,8 +129,10 @@ export function openApiSecurity(options: OpenApiOptions): OpenApiSnippet {
     security: (scopes = []) => [{ [name]: [...scopes] }],
     tokenPathItem: {
       post: {
-        summary: 'Log in with a username and password',
-        description: 'The OAuth 2.0 password grant (RFC 6749 §4.3), for first-party clients only.',
+        summary: refreshes ? 'Log in with a username and password, or refresh a login' : 'Log in with a username and password',
+        description: refreshes
+          ? 'The OAuth 2.0 password grant (RFC 6749 §4.3), for first-party clients only, and the refresh token grant (RFC 6749 §6): each refresh token is used once.'
+          : 'The OAuth 2.0 password grant (RFC 6749 §4.3), for first-party clients only.',
         operationId: 'issueToken',
         requestBody: {
           required: true,
@@ -137,11 +146,12 @@ export function openApiSecurity(options: OpenApiOptions): OpenApiSnippet {
               'application/json': {
                 schema: {
                   type: 'object',
-                  required: ['access_token', 'token_type', 'expires_in'],
+                  required: ['access_token', 'token_type', 'expires_in', ...(refreshes ? ['refresh_token'] : [])],
                   properties: {
                     access_token: { type: 'string' },
                     token_type: { type: 'string', enum: ['bearer'] },
                     expires_in: { type: 'integer', minimum: 1, ...example(1800) },
+                    ...(refreshes ? { refresh_token: { type: 'string' } } : {}),
                     scope: { type: 'string' },
                   },
                 },

@@ -39,6 +39,18 @@ describe('openApiSecurity', () => {
     ]);
   });
 
+  it('describes the refresh token grant too when there is a refreshUrl', () => {
+    const post = (openApiSecurity({ tokenUrl: 'token', refreshUrl: 'token' }).tokenPathItem as { post: any }).post;
+    const form = post.requestBody.content['application/x-www-form-urlencoded'].schema;
+    expect(form.required).toBeUndefined();
+    expect(form.properties.grant_type).toEqual({ type: 'string', enum: ['password', 'refresh_token'] });
+    expect(form.properties.refresh_token).toMatchObject({ type: 'string', format: 'password' });
+    expect(form.properties.username.description).toBe('Required for the password grant.');
+    expect(post.responses['200'].content['application/json'].schema.required).toEqual(['access_token', 'token_type', 'expires_in', 'refresh_token']);
+    const strict = (openApiSecurity({ tokenUrl: 'token', refreshUrl: 'token', strictGrantType: true }).tokenPathItem as { post: any }).post;
+    expect(strict.requestBody.content['application/x-www-form-urlencoded'].schema.required).toEqual(['grant_type']);
+  });
+
   it('writes examples the way each OpenAPI version wants them', () => {
     const tokenSchema = (version: '3.0' | '3.1') =>
       (openApiSecurity({ tokenUrl: 'token', version }).tokenPathItem as { post: any }).post.responses['200'].content[
