@@ -4,7 +4,7 @@
 // over the IPC channel: 'reset' starts a new measurement, 'report' sends what was measured since.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-/** What the server reports: delays in milliseconds, sizes in bytes. */
+/** What the server reports: how late the event loop ran, in milliseconds; sizes in bytes. */
 export interface MonitorReport {
   eventLoopP50: number;
   eventLoopP99: number;
@@ -13,7 +13,10 @@ export interface MonitorReport {
   rss: number;
 }
 
-const delay = monitorEventLoopDelay({ resolution: 10 });
+// Each sample is the time between two runs of a 10 ms timer: the delay is what exceeds the 10 ms.
+const RESOLUTION = 10;
+const delay = monitorEventLoopDelay({ resolution: RESOLUTION });
+const late = (nanoseconds: number) => Math.max(0, nanoseconds / 1e6 - RESOLUTION);
 delay.enable();
 let peakRss = process.memoryUsage.rss();
 setInterval(() => {
@@ -26,9 +29,9 @@ process.on('message', (message) => {
     peakRss = process.memoryUsage.rss();
   }
   const report: MonitorReport = {
-    eventLoopP50: delay.percentile(50) / 1e6,
-    eventLoopP99: delay.percentile(99) / 1e6,
-    eventLoopMax: delay.max / 1e6,
+    eventLoopP50: late(delay.percentile(50)),
+    eventLoopP99: late(delay.percentile(99)),
+    eventLoopMax: late(delay.max),
     peakRss,
     rss: process.memoryUsage.rss(),
   };
