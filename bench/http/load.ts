@@ -77,13 +77,15 @@ export interface LoadOptions {
   /** Requests per second over all connections. */
   overallRate?: number;
   timeout?: number;
+  /** Called with each answer's status, body and headers (names in lower case). */
+  onResponse?: (status: number, body: string, headers: Record<string, unknown>) => void;
 }
 
 /**
  * One autocannon run. Every request goes through the same `setupRequest` whether its token changes or
  * not, so that the load generator does the same work per request in every case.
  */
-export function load({ url, connections, duration, amount, method = 'GET', headers = {}, body, token, overallRate, timeout }: LoadOptions): Promise<autocannon.Result> {
+export function load({ url, connections, duration, amount, method = 'GET', headers = {}, body, token, overallRate, timeout, onResponse }: LoadOptions): Promise<autocannon.Result> {
   return autocannon({
     url,
     connections,
@@ -94,6 +96,12 @@ export function load({ url, connections, duration, amount, method = 'GET', heade
       {
         method,
         ...(body === undefined ? {} : { body }),
+        ...(onResponse === undefined
+          ? {}
+          : {
+              onResponse: (status: number, text: string, _context: object, answered: object | undefined) =>
+                onResponse(status, text, Object.fromEntries(Object.entries(answered ?? {}).map(([name, value]) => [name.toLowerCase(), value]))),
+            }),
         setupRequest: (request) => ({
           ...request,
           headers: { ...request.headers, ...headers, ...(token === undefined ? {} : { authorization: `Bearer ${token()}` }) },
