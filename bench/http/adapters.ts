@@ -1,16 +1,17 @@
 // Requests per second through each adapter, on a real server in its own process: a bare route, a route
 // behind gatepass's requireAuth (`resolveUser` a Map lookup) with a warm token (one token on every
-// request) and with cold tokens (a fresh token on every request, from a list issued beforehand), and
+// request) and with cold tokens (a fresh token on every request, from a list made beforehand), and
 // the same route behind the best-known peer on the same framework, configured for the same check
 // (HS256 only, the same secret, `exp` and a string `sub` naming a known user), in two variants each.
 // autocannon, in this process, loads one server at a time with 16 connections; each case is warmed up,
 // then measured in rounds that interleave the cases (their order turning each round), so that drift in
-// the machine's load touches them alike. Every answer must be a 200, and before any timing each
-// protected route must refuse a set of bad tokens with a 401.
+// the machine's load touches them alike; each case's median round is reported, so that a burst of other
+// work on the machine during one round does not decide it. Every answer must be a 200, and before any
+// timing each protected route must refuse a set of bad tokens with a 401.
 //
 // Run: `node --import tsx bench/http/adapters.ts` (part of `npm run bench`); ratios in docs/benchmarks.md.
 // Environment: ADAPTERS (comma-separated; default all four), DURATION (seconds per case and round,
-// default 2), ROUNDS (default 3), WARMUP (seconds, default 1), CONNECTIONS (default 16), TOKENS
+// default 1.5), ROUNDS (default 5), WARMUP (seconds, default 1), CONNECTIONS (default 16), TOKENS
 // (cold tokens made, default 200000).
 import { createHmac, createSecretKey, randomUUID } from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
@@ -19,8 +20,8 @@ import { machineLine } from '../machine.js';
 import { SECRET } from './common.js';
 import { load, startServer, TokenCursor, versionOf } from './load.js';
 
-const DURATION = Number(process.env.DURATION ?? 2);
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const DURATION = Number(process.env.DURATION ?? 1.5);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const WARMUP = Number(process.env.WARMUP ?? 1);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
 const TOKENS = Number(process.env.TOKENS ?? 200_000);
@@ -128,12 +129,13 @@ interface Case {
   role: 'bare' | 'gatepass' | 'peer';
 }
 interface Measured {
-  requests: number;
-  seconds: number;
+  /** Requests per second in each round. */
+  rates: number[];
   p99: number[];
 }
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-console.log(`HTTP per adapter: ${CONNECTIONS} connections, ${WARMUP} s warm-up then ${ROUNDS} interleaved rounds of ${DURATION} s per case; server and autocannon ${versionOf('autocannon')} in separate processes`);
+console.log(`HTTP per adapter: ${CONNECTIONS} connections, ${WARMUP} s warm-up then ${ROUNDS} interleaved rounds of ${DURATION} s per case, the median round shown; server and autocannon ${versionOf('autocannon')} in separate processes`);
 console.log(`${machineLine()}; ${TOKENS} cold tokens made in ${issueSeconds.toFixed(1)} s`);
 
 for (const name of chosen) {
@@ -169,18 +171,17 @@ for (const name of chosen) {
       return result;
     };
     for (let i = 0; i < cases.length; i++) await run(i, WARMUP);
-    const measured: Measured[] = cases.map(() => ({ requests: 0, seconds: 0, p99: [] }));
+    const measured: Measured[] = cases.map(() => ({ rates: [], p99: [] }));
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < cases.length; k++) {
         const index = (round + k) % cases.length;
         const result = await run(index, DURATION);
-        measured[index]!.requests += result.requests.total;
-        measured[index]!.seconds += result.duration;
+        measured[index]!.rates.push(result.requests.total / result.duration);
         measured[index]!.p99.push(result.latency.p99);
       }
     }
 
-    const rate = (index: number) => measured[index]!.requests / measured[index]!.seconds;
+    const rate = (index: number) => median(measured[index]!.rates);
     const bare = rate(0);
     const bestPeerCold = Math.max(...cases.map((item, i) => (item.role === 'peer' && item.cold ? rate(i) : 0)));
     console.log();
@@ -195,7 +196,7 @@ for (const name of chosen) {
       if (item.role === 'gatepass' && item.cold) {
         [target, met] = ['≥ 0.60, ahead of every peer cold', ratio >= 0.6 && rate(i) > bestPeerCold ? 'yes' : 'no'];
       }
-      const p99 = Math.max(...measured[i]!.p99);
+      const p99 = median(measured[i]!.p99);
       console.log(`| ${item.label} | ${Math.round(rate(i))} | ${p99} | ${ratio.toFixed(2)} | ${target} | ${met} |`);
     });
     if (cursors.some((cursor) => cursor.wrapped)) console.log(`(a cold case used more than ${TOKENS} tokens and sent some twice: raise TOKENS)`);
