@@ -1,0 +1,206 @@
+// Requests per second through each adapter, on a real server in its own process: a bare route, a route
+// behind gatepass's requireAuth (`resolveUser` a Map lookup) with a warm token (one token on every
+// request) and with cold tokens (a fresh token on every request, from a list made beforehand), and
+// the same route behind the best-known peer on the same framework, configured for the same check
+// (HS256 only, the same secret, `exp` and a string `sub` naming a known user), in two variants each.
+// autocannon, in this process, loads one server at a time with 16 connections; each case is warmed up,
+// then measured in rounds that interleave the cases (their order turning each round), so that drift in
+// the machine's load touches them alike; each case's median round is reported, so that a burst of other
+// work on the machine during one round does not decide it. Every answer must be a 200, and before any
+// timing each protected route must refuse a set of bad tokens with a 401.
+//
+// Run: `node --import tsx bench/http/adapters.ts` (part of `npm run bench`); ratios in docs/benchmarks.md.
+// Environment: ADAPTERS (comma-separated; default all four), DURATION (seconds per case and round,
+// default 1.5), ROUNDS (default 5), WARMUP (seconds, default 1), CONNECTIONS (default 16), TOKENS
+// (cold tokens made, default 200000).
+import { createHmac, createSecretKey, randomUUID } from 'node:crypto';
+import { SignJWT, base64url } from 'jose';
+import { createTokens } from 'gatepass';
+import { machineLine } from '../machine.js';
+import { SECRET } from './common.js';
+import { load, startServer, TokenCursor, versionOf } from './load.js';
+
+const DURATION = Number(process.env.DURATION ?? 1.5);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const WARMUP = Number(process.env.WARMUP ?? 1);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
+const TOKENS = Number(process.env.TOKENS ?? 200_000);
+
+interface Peer {
+  path: string;
+  label: string;
+}
+interface Adapter {
+  server: string;
+  framework: string;
+  peers: Peer[];
+}
+const expressJwt = `express-jwt ${versionOf('express-jwt')}`;
+const koaJwt = `koa-jwt ${versionOf('koa-jwt')}`;
+const fastifyJwt = `@fastify/jwt ${versionOf('@fastify/jwt')}`;
+const adapters: Record<string, Adapter> = {
+  express: {
+    server: 'bench/http/express.ts',
+    framework: `Express ${versionOf('express')}`,
+    peers: [
+      { path: '/status-peer', label: `${expressJwt}, secret as a string` },
+      { path: '/status-peer-key', label: `${expressJwt}, secret as a KeyObject` },
+    ],
+  },
+  koa: {
+    server: 'bench/http/koa.ts',
+    framework: `Koa ${versionOf('koa')}, @koa/router ${versionOf('@koa/router')}`,
+    peers: [
+      { path: '/status-peer', label: `${koaJwt}, secret as a string` },
+      { path: '/status-peer-key', label: `${koaJwt}, secret as a KeyObject` },
+    ],
+  },
+  fastify: {
+    server: 'bench/http/fastify.ts',
+    framework: `Fastify ${versionOf('fastify')}`,
+    peers: [
+      { path: '/status-peer', label: `${fastifyJwt} (fast-jwt ${versionOf('fast-jwt')})` },
+      { path: '/status-peer-cache', label: `${fastifyJwt}, verify.cache: true` },
+    ],
+  },
+  fetch: {
+    server: 'bench/http/fetch.ts',
+    framework: `Hono ${versionOf('hono')} on @hono/node-server ${versionOf('@hono/node-server')}`,
+    peers: [
+      { path: '/status-peer', label: `hono/jwt ${versionOf('hono')}, secret as a string` },
+      { path: '/status-peer-key', label: `hono/jwt ${versionOf('hono')}, secret as a CryptoKey` },
+    ],
+  },
+};
+const chosen = (process.env.ADAPTERS ?? Object.keys(adapters).join(',')).split(',').map((name) => name.trim());
+for (const name of chosen) if (!(name in adapters)) throw new Error(`ADAPTERS: no adapter named ${name}; use ${Object.keys(adapters).join(', ')}`);
+
+// Cold tokens: gatepass's own tokens, made faster than `issue` makes them (which would take most of a
+// minute for 200,000 on a loaded machine): the header segment of a token gatepass issued, the claims
+// it writes in its order, each with its own `jti` so that every token differs, naming the servers'
+// users in turn, signed with HMAC-SHA-256. A sample must pass `tokens.verify` before any is used.
+const issued = Date.now();
+const tokens = createTokens({ secret: SECRET });
+const warmToken = (await tokens.issue('user1')).token;
+const header = warmToken.slice(0, warmToken.indexOf('.'));
+const hmacKey = createSecretKey(Buffer.from(SECRET));
+const iat = Math.floor(Date.now() / 1000);
+const coldTokens = Array.from({ length: TOKENS }, (_, i) => {
+  const claims = { sub: `user${i % 1000}`, iat, exp: iat + 1800, jti: randomUUID() };
+  const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${input}.${createHmac('sha256', hmacKey).update(input).digest('base64url')}`;
+});
+for (const token of [coldTokens[0]!, coldTokens[TOKENS - 1]!]) await tokens.verify(token);
+const issueSeconds = (Date.now() - issued) / 1000;
+
+// Tokens each protected route must refuse with a 401.
+const key = new TextEncoder().encode(SECRET);
+const now = Math.floor(Date.now() / 1000);
+const sign = (payload: Record<string, unknown>, alg = 'HS256', with_ = key) => new SignJWT(payload).setProtectedHeader({ alg }).sign(with_);
+const unsigned = (payload: object) => `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${base64url.encode(JSON.stringify(payload))}.`;
+const live = { sub: 'user1', iat: now, exp: now + 600 };
+const refused: Record<string, string | undefined> = {
+  'no token': undefined,
+  'signed with another key': await sign(live, 'HS256', new TextEncoder().encode('another-secret-that-is-at-least-32-bytes-long')),
+  expired: await sign({ ...live, iat: now - 700, exp: now - 600 }),
+  'no exp': await sign({ sub: 'user1', iat: now }),
+  'HS512 with the same secret': await sign(live, 'HS512'),
+  'alg none': unsigned(live),
+  'unknown sub': await sign({ ...live, sub: 'nobody' }),
+  'numeric sub': await sign({ ...live, sub: 42 }),
+};
+
+async function checkRoute(url: string, label: string): Promise<void> {
+  const status = async (token: string | undefined) =>
+    (await fetch(url, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }).then(async (res) => [res.status, await res.text()] as const))[0];
+  const problems: string[] = [];
+  if ((await status(warmToken)) !== 200) problems.push('a valid token is refused');
+  for (const [name, token] of Object.entries(refused)) {
+    const got = await status(token);
+    if (got !== 401) problems.push(`${name}: ${got}, not 401`);
+  }
+  if (problems.length > 0) throw new Error(`${label} at ${url} is not configured as it should be: ${problems.join('; ')}`);
+}
+
+interface Case {
+  label: string;
+  path: string;
+  cold: boolean;
+  role: 'bare' | 'gatepass' | 'peer';
+}
+interface Measured {
+  /** Requests per second in each round. */
+  rates: number[];
+  p99: number[];
+}
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+console.log(`HTTP per adapter: ${CONNECTIONS} connections, ${WARMUP} s warm-up then ${ROUNDS} interleaved rounds of ${DURATION} s per case, the median round shown; server and autocannon ${versionOf('autocannon')} in separate processes`);
+console.log(`${machineLine()}; ${TOKENS} cold tokens made in ${issueSeconds.toFixed(1)} s`);
+
+for (const name of chosen) {
+  const adapter = adapters[name]!;
+  const server = await startServer([adapter.server]);
+  try {
+    const cases: Case[] = [
+      { label: 'bare route', path: '/healthz', cold: false, role: 'bare' },
+      { label: 'gatepass requireAuth, warm token', path: '/status-gatepass', cold: false, role: 'gatepass' },
+      { label: 'gatepass requireAuth, cold tokens', path: '/status-gatepass', cold: true, role: 'gatepass' },
+      ...adapter.peers.flatMap(({ path, label }): Case[] => [
+        { label: `${label}, warm token`, path, cold: false, role: 'peer' },
+        { label: `${label}, cold tokens`, path, cold: true, role: 'peer' },
+      ]),
+    ];
+    await checkRoute(`${server.url}/status-gatepass`, 'gatepass');
+    for (const peer of adapter.peers) await checkRoute(`${server.url}${peer.path}`, peer.label);
+
+    // One cursor per case: a cold case never sends a token its route has seen, warm-up included.
+    const cursors = cases.map(() => new TokenCursor(coldTokens));
+    const run = async (index: number, seconds: number) => {
+      const item = cases[index]!;
+      const cursor = cursors[index]!;
+      const result = await load({
+        url: `${server.url}${item.path}`,
+        connections: CONNECTIONS,
+        duration: seconds,
+        token: item.cold ? () => cursor.next() : () => warmToken,
+      });
+      if (result.non2xx > 0 || result.errors > 0) {
+        throw new Error(`${name}, ${item.label}: ${result.non2xx} answers other than 2xx, ${result.errors} errors`);
+      }
+      return result;
+    };
+    for (let i = 0; i < cases.length; i++) await run(i, WARMUP);
+    const measured: Measured[] = cases.map(() => ({ rates: [], p99: [] }));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < cases.length; k++) {
+        const index = (round + k) % cases.length;
+        const result = await run(index, DURATION);
+        measured[index]!.rates.push(result.requests.total / result.duration);
+        measured[index]!.p99.push(result.latency.p99);
+      }
+    }
+
+    const rate = (index: number) => median(measured[index]!.rates);
+    const bare = rate(0);
+    const bestPeerCold = Math.max(...cases.map((item, i) => (item.role === 'peer' && item.cold ? rate(i) : 0)));
+    console.log();
+    console.log(`### ${name}: ${adapter.framework}`);
+    console.log('| case | req/s | p99 ms | ratio to bare | target | met |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    cases.forEach((item, i) => {
+      const ratio = rate(i) / bare;
+      let target = '';
+      let met = '';
+      if (item.role === 'gatepass' && !item.cold) [target, met] = ['≥ 0.90', ratio >= 0.9 ? 'yes' : 'no'];
+      if (item.role === 'gatepass' && item.cold) {
+        [target, met] = ['≥ 0.60, ahead of every peer cold', ratio >= 0.6 && rate(i) > bestPeerCold ? 'yes' : 'no'];
+      }
+      const p99 = median(measured[i]!.p99);
+      console.log(`| ${item.label} | ${Math.round(rate(i))} | ${p99} | ${ratio.toFixed(2)} | ${target} | ${met} |`);
+    });
+    if (cursors.some((cursor) => cursor.wrapped)) console.log(`(a cold case used more than ${TOKENS} tokens and sent some twice: raise TOKENS)`);
+  } finally {
+    await server.stop();
+  }
+}
