@@ -4,3 +4,25 @@ export function base64url(bytes: Uint8Array): string {
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** The 6-bit value of each ASCII character in base64url; 64 for one outside the alphabet. */
+const VALUES = new Uint8Array(128).fill(64);
+for (let i = 0; i < ALPHABET.length; i++) VALUES[ALPHABET.charCodeAt(i)] = i;
+
+const valueAt = (text: string, i: number): number => {
+  const code = text.charCodeAt(i);
+  return code < 128 ? (VALUES[code] as number) : 64;
+};
+
+/**
+ * Whether base64url text `text[start, end)`, of alphabet characters only, is in the one spelling its
+ * bytes encode to: no impossible length, no stray bits in the last character (RFC 4648 §3.5). Such a
+ * text cannot be re-spelled and decode to the same bytes.
+ */
+export function hasCanonicalEnd(text: string, start: number, end: number): boolean {
+  const rest = (end - start) % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  return (valueAt(text, end - 1) & (rest === 2 ? 0x0f : 0x03)) === 0;
+}

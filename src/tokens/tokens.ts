@@ -13,6 +13,7 @@ import { createMemoryRevocationStore, type RevocationStore } from '../lifecycle/
 import { tokenId } from '../lifecycle/token-id.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { ALGORITHMS, isAlgorithm, type TokenAlgorithm } from './algorithms.js';
+import { isCompactJws } from './compact-jws.js';
 import { createKeySet, type KeySet, type ManagedKeySet } from './key-set.js';
 import { checkKeySpec, KEY_SPEC_NAMES, MAKE_A_SECRET, type KeyInput, type KeySpec } from './signing-key.js';
 import { trustIssuer, type IssuerVerifier, type TrustedIssuer } from './trusted-issuer.js';
@@ -170,22 +171,6 @@ export interface Tokens {
 
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
 const REGISTERED = ['sub', 'exp', 'iat', 'nbf', 'iss', 'aud', 'jti', 'scope', 'sid'];
-// Compact JWS: three base64url segments without padding (RFC 7515 §7.1). The signature may be empty
-// here so that `alg: none` is reported as a refused algorithm rather than as a malformed token.
-const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/**
- * Whether a base64url segment has the one spelling its bytes encode to: no impossible length and no
- * stray bits in the last character (RFC 4648 §3.5), so a token cannot be re-spelled and still pass.
- */
-function isCanonical(segment: string): boolean {
-  const rest = segment.length % 4;
-  if (rest === 0) return true;
-  if (rest === 1) return false;
-  const last = BASE64URL.indexOf(segment[segment.length - 1] as string);
-  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
-}
 
 const JOSE_CODES: Readonly<Record<string, ResourceErrorCode>> = {
   ERR_JWT_EXPIRED: 'ERR_TOKEN_EXPIRED',
@@ -348,8 +333,7 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
     async verify(token) {
       if (typeof token !== 'string') throw new BearerError('ERR_TOKEN_MALFORMED');
       if (token.length > maxTokenLength) throw new BearerError('ERR_TOKEN_TOO_LARGE');
-      const segments = COMPACT_JWS.exec(token);
-      if (segments === null || !segments.slice(1).every(isCanonical)) throw new BearerError('ERR_TOKEN_MALFORMED');
+      if (!isCompactJws(token)) throw new BearerError('ERR_TOKEN_MALFORMED');
 
       // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
       if (!keysImported) await keys.ready;
