@@ -18,6 +18,7 @@ import { createKeySet, type KeySet, type ManagedKeySet } from './key-set.js';
 import { createNodeVerifier } from './node-verifier.js';
 import { checkKeySpec, KEY_SPEC_NAMES, MAKE_A_SECRET, type KeyInput, type KeySpec } from './signing-key.js';
 import { trustIssuer, type IssuerVerifier, type TrustedIssuer } from './trusted-issuer.js';
+import { createVerifiedCache, type VerifiedTokenCacheOptions } from './verified-cache.js';
 
 export type { TokenAlgorithm } from './algorithms.js';
 
@@ -87,6 +88,15 @@ export interface TokenOptions {
   revocations?: RevocationStore;
   /** Milliseconds an app hook (`isRevoked`, and the engine's hooks) may take before the request fails with 503. Default 10000. */
   hookTimeout?: number;
+  /**
+   * Remembers the tokens the app's own keys verified, so that a token sent again (as a client sends
+   * its token with every request) is not verified again: kept from its second verification on, within
+   * `maxBytes` (default 4 MiB), never used past its `exp` or before its `nbf`, and forgotten whenever
+   * the key set changes. Its `sub`, `scope` and `iat`, revocations and `isRevoked` are still checked on
+   * every request; a trusted issuer's tokens are verified every time. With the cache, the claims of the
+   * app's own tokens are frozen, the same object for every request with one token. `false` turns it off.
+   */
+  verifiedTokenCache?: VerifiedTokenCacheOptions | false;
 }
 
 /** Every {@link TokenOptions} name, for refusing misspelled ones. */
@@ -109,6 +119,7 @@ export const TOKEN_OPTION_NAMES = {
   isRevoked: true,
   revocations: true,
   hookTimeout: true,
+  verifiedTokenCache: true,
 } as const satisfies Record<keyof TokenOptions, true>;
 
 /** What to put in an issued token besides the registered claims. */
@@ -272,6 +283,7 @@ export function buildTokens(options: TokenOptions, where: string, verifier: 'nod
     ...(typ === undefined ? {} : { typ }),
   };
   const node = verifier === 'node' ? createNodeVerifier(localOptions) : undefined;
+  const verified = createVerifiedCache(options.verifiedTokenCache, { clockTolerance, version: () => keys.version, where });
 
   /**
    * Verifies against the key set or a trusted issuer. The token's `iss` decides first: a trusted
@@ -297,8 +309,12 @@ export function buildTokens(options: TokenOptions, where: string, verifier: 'nod
     // an HMAC token never meets a public key (RFC 8725 §2.1).
     const localAlg = (from === undefined || iss === issuer) && (allowed === undefined || allowed.has(alg)) && keys.verifies(alg);
     if (localAlg) {
+      const version = verified === undefined ? 0 : keys.version;
       const local = keys.match(kid, alg);
-      if ('key' in local) return node?.verify(token, header, local.key) ?? (await jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] })).payload;
+      if ('key' in local) {
+        const payload = node?.verify(token, header, local.key) ?? (await jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] })).payload;
+        return verified === undefined ? payload : verified.keep(token, payload, version);
+      }
       if ('wrongAlgorithm' in local) throw new BearerError('ERR_TOKEN_ALGORITHM');
     }
     if (from !== undefined) {
@@ -336,15 +352,17 @@ export function buildTokens(options: TokenOptions, where: string, verifier: 'nod
     async verify(token) {
       if (typeof token !== 'string') throw new BearerError('ERR_TOKEN_MALFORMED');
       if (token.length > maxTokenLength) throw new BearerError('ERR_TOKEN_TOO_LARGE');
-      if (!isCompactJws(token)) throw new BearerError('ERR_TOKEN_MALFORMED');
-
-      // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
-      if (!keysImported) await keys.ready;
-      let payload: JWTPayload;
-      try {
-        payload = await verifySignedToken(token);
-      } catch (err) {
-        throw fromJose(err);
+      // A token the app's own keys verified before: its shape, signature and jose's claim checks still hold.
+      let payload = verified?.get(token);
+      if (payload === undefined) {
+        if (!isCompactJws(token)) throw new BearerError('ERR_TOKEN_MALFORMED');
+        // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
+        if (!keysImported) await keys.ready;
+        try {
+          payload = await verifySignedToken(token);
+        } catch (err) {
+          throw fromJose(err);
+        }
       }
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'sub' });
       if (payload.scope !== undefined && typeof payload.scope !== 'string') {

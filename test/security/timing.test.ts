@@ -8,6 +8,8 @@
 //   jose 6 checks them with WebCrypto `crypto.subtle.verify` (jose/dist/webapi/lib/jws_verify.js), which
 //   compares the MAC inside the crypto library in constant time. The canonical-spelling check looks only
 //   at the token's own shape (its length and last character), never at a secret.
+// - The verified-token cache finds a token by a few characters of its signature and then compares the
+//   whole token with the one it kept in time that depends on their lengths only.
 // - Passwords: `@node-rs/argon2`'s `verify` recomputes the hash and compares it in Rust (the `argon2`
 //   crate's `PasswordHash::verify_password`, which uses `subtle::ConstantTimeEq`). An unknown user is
 //   verified against a dummy hash, so "no such user" runs the same argon2 work as "wrong password".
