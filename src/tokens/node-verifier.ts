@@ -205,25 +205,29 @@ function numericDate(claims: Record<string, unknown>, claim: 'iat' | 'nbf' | 'ex
   return value;
 }
 
-/** What WebCrypto calls each algorithm's key, as jose checks it. */
-const WEB_CRYPTO: Readonly<Record<TokenAlgorithm, { name: string; sha?: string; namedCurve?: string }>> = {
-  HS256: { name: 'HMAC', sha: 'SHA-256' },
-  HS384: { name: 'HMAC', sha: 'SHA-384' },
-  HS512: { name: 'HMAC', sha: 'SHA-512' },
-  RS256: { name: 'RSASSA-PKCS1-v1_5', sha: 'SHA-256' },
-  RS384: { name: 'RSASSA-PKCS1-v1_5', sha: 'SHA-384' },
-  RS512: { name: 'RSASSA-PKCS1-v1_5', sha: 'SHA-512' },
-  PS256: { name: 'RSA-PSS', sha: 'SHA-256' },
-  PS384: { name: 'RSA-PSS', sha: 'SHA-384' },
-  PS512: { name: 'RSA-PSS', sha: 'SHA-512' },
-  ES256: { name: 'ECDSA', namedCurve: 'P-256' },
-  ES384: { name: 'ECDSA', namedCurve: 'P-384' },
-  ES512: { name: 'ECDSA', namedCurve: 'P-521' },
-  EdDSA: { name: 'Ed25519' },
+/** The curve of each ECDSA algorithm, and its signature's bytes: `r` and `s`, each as long as the curve's order (RFC 7518 §3.4). */
+const ECDSA: Readonly<Record<string, { readonly namedCurve: string; readonly length: number }>> = {
+  ES256: { namedCurve: 'P-256', length: 64 },
+  ES384: { namedCurve: 'P-384', length: 96 },
+  ES512: { namedCurve: 'P-521', length: 132 },
 };
 
-/** The bytes of an ECDSA signature in JWS: `r` and `s`, each as long as the curve's order (RFC 7518 §3.4). */
-const ECDSA_LENGTH: Readonly<Record<string, number>> = { ES256: 64, ES384: 96, ES512: 132 };
+/** What WebCrypto calls an algorithm's key, as jose checks it. */
+function webCryptoAlgorithm(alg: TokenAlgorithm): { name: string; sha?: string; namedCurve?: string } {
+  const sha = `SHA-${alg.slice(2)}`;
+  switch (alg.slice(0, 2)) {
+    case 'HS':
+      return { name: 'HMAC', sha };
+    case 'RS':
+      return { name: 'RSASSA-PKCS1-v1_5', sha };
+    case 'PS':
+      return { name: 'RSA-PSS', sha };
+    case 'ES':
+      return { name: 'ECDSA', namedCurve: ECDSA[alg]!.namedCurve };
+    default:
+      return { name: 'Ed25519' };
+  }
+}
 
 const encoder = new TextEncoder();
 
@@ -235,7 +239,7 @@ const encoder = new TextEncoder();
 function signatureCheck(node: NodeCrypto, key: ImportedKey): SignatureCheck | null {
   const cryptoKey = key.verifyKey as CryptoKey;
   if ((cryptoKey as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== 'CryptoKey') return null;
-  const expected = WEB_CRYPTO[key.alg];
+  const expected = webCryptoAlgorithm(key.alg);
   const algorithm = cryptoKey.algorithm as { name: string; hash?: { name: string }; namedCurve?: string; modulusLength?: number };
   if (
     cryptoKey.type !== (key.alg.startsWith('HS') ? 'secret' : 'public') ||
@@ -271,7 +275,7 @@ function signatureCheck(node: NodeCrypto, key: ImportedKey): SignatureCheck | nu
       return (token, inputEnd) => node.verify(hash, encoder.encode(token.slice(0, inputEnd)), pss, signatureOf(token, inputEnd));
     }
     case 'ES': {
-      const length = ECDSA_LENGTH[key.alg];
+      const { length } = ECDSA[key.alg]!;
       const raw = { key: keyObject, dsaEncoding: 'ieee-p1363' };
       return (token, inputEnd) => {
         const signature = signatureOf(token, inputEnd);
