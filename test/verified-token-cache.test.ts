@@ -5,8 +5,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errors, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BearerError, createGatepass, createTokens, type AccessTokenClaims, type Tokens } from '../src/index.js';
+import { freezeDate } from './support/frozen-date.js';
 import { rejection } from './support/rejection.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
@@ -14,13 +15,7 @@ const now = NOW.getTime() / 1000;
 const SECRET = 'verified-cache-suite/HMAC-secret/0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 const OTHER_SECRET = 'verified-cache-suite/HMAC-secret/another-one-of-at-least-32-bytes';
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+freezeDate(NOW);
 
 const at = (seconds: number) => vi.setSystemTime(new Date((now + seconds) * 1000));
 const failure = (verify: Promise<unknown>) => rejection(verify, BearerError);

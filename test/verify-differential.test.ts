@@ -5,20 +5,17 @@
 // ones and fast-check's.
 import { constants, createHmac, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, type KeySpec, type TokenAlgorithm, type TokenOptions, type Tokens } from '../src/index.js';
 import { buildTokens } from '../src/tokens/tokens.js';
+import { freezeDate } from './support/frozen-date.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 const now = NOW.getTime() / 1000;
 const ISS = 'https://id.test';
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-});
+freezeDate(NOW);
 afterEach(() => {
-  vi.useRealTimers();
   vi.restoreAllMocks();
 });
 
