@@ -23,6 +23,7 @@ interface NodeKey {
 /** The little of `node:crypto` used here. */
 interface NodeCrypto {
   KeyObject: { from(key: CryptoKey): NodeKey };
+  createSecretKey(key: Uint8Array): NodeKey;
   createHmac(algorithm: string, key: NodeKey): { update(data: string): { digest(): Uint8Array } };
   verify(algorithm: string | null, data: Uint8Array, key: NodeKey | { key: NodeKey }, signature: Uint8Array): boolean;
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
@@ -251,12 +252,15 @@ function signatureCheck(node: NodeCrypto, key: ImportedKey): SignatureCheck | nu
   ) {
     return null;
   }
-  let keyObject: NodeKey;
+  // An HMAC key from its bytes; a public key from its CryptoKey, which is extractable (Node deprecates
+  // KeyObject.from for one that is not, so such a key stays with jose).
+  let keyObject: NodeKey | undefined;
   try {
-    keyObject = node.KeyObject.from(cryptoKey);
+    keyObject = key.secret !== undefined ? node.createSecretKey(key.secret) : cryptoKey.extractable ? node.KeyObject.from(cryptoKey) : undefined;
   } catch {
     return null;
   }
+  if (keyObject === undefined) return null;
   const hash = key.alg === 'EdDSA' ? null : `sha${key.alg.slice(2)}`;
   const signatureOf = (token: string, inputEnd: number): Uint8Array => decodeBase64url(token, inputEnd + 1, token.length);
   switch (key.alg.slice(0, 2)) {
