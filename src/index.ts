@@ -49,6 +49,7 @@ export type { AddKeyOptions, KeyInfo, KeySet } from './tokens/key-set.js';
 export type { KeyInput, KeySpec } from './tokens/signing-key.js';
 export type { RemoteKeySetOptions } from './tokens/remote-key-set.js';
 export type { TrustedIssuer } from './tokens/trusted-issuer.js';
+export type { VerifiedTokenCacheOptions } from './tokens/verified-cache.js';
 export { createMemoryRevocationStore, type MemoryRevocationStoreOptions, type RevocationStore } from './tokens/revocation-store.js';
 export { createRedisRevocationStore, type RedisRevocationStoreOptions } from './tokens/redis-revocation-store.js';
 export {

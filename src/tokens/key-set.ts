@@ -113,6 +113,11 @@ export interface ManagedKeySet extends KeySet {
   readonly size: number;
   /** Whether a key of the set verifies `alg`. */
   verifies(alg: string): boolean;
+  /**
+   * Changes whenever the set does: a key imported, added, activated, retired or removed, or a retired
+   * key leaving by itself. What was verified with the set as it was is valid while this stays the same.
+   */
+  readonly version: number;
 }
 
 const now = (): number => Date.now() / 1000;
@@ -148,7 +153,9 @@ export function createKeySet(specs: readonly KeySpec[], settings: KeySetSettings
   };
   const algs = specs.map((spec, i) => checked(spec, listed ? `${where}: keys[${i}]` : where));
   let entries: Entry[] = [];
+  let version = 0;
   const ready = Promise.all(specs.map((spec, i) => importSigningKey(spec, algs[i]!, where))).then((keys) => {
+    version++;
     entries = keys.map((key) => ({ ...key, signing: false, retiredAt: undefined, lastExpiry: 0 }));
     checkUnique(entries, where);
     const first = entries.find((entry) => entry.signKey !== undefined);
@@ -164,6 +171,7 @@ export function createKeySet(specs: readonly KeySpec[], settings: KeySetSettings
   const live = (): Entry[] => {
     const t = now();
     if (!entries.some((entry) => entry.retiredAt !== undefined && t > until(entry))) return entries;
+    version++;
     entries = entries.filter((entry) => entry.retiredAt === undefined || t <= until(entry));
     return entries;
   };
@@ -174,6 +182,7 @@ export function createKeySet(specs: readonly KeySpec[], settings: KeySetSettings
   };
   // A key is retired as a whole: every entry of its kid (one key given for several algorithms).
   const retireSigner = (): void => {
+    version++;
     const kids = new Set(entries.filter((entry) => entry.signing).map((entry) => entry.kid));
     const t = now();
     for (const entry of entries) {
@@ -195,6 +204,10 @@ export function createKeySet(specs: readonly KeySpec[], settings: KeySetSettings
     get size() {
       return live().length;
     },
+    get version() {
+      live();
+      return version;
+    },
 
     async add(spec, options = {}) {
       checkOptionsObject('keys.add', spec);
@@ -210,6 +223,7 @@ export function createKeySet(specs: readonly KeySpec[], settings: KeySetSettings
         retireSigner();
         entry.signing = true;
       }
+      version++;
       entries = [entry, ...entries];
       return info(entry);
     },
@@ -231,11 +245,13 @@ export function createKeySet(specs: readonly KeySpec[], settings: KeySetSettings
         retireSigner();
         next.signing = true;
       }
+      version++;
       for (const entry of found) entry.retiredAt ??= now();
     },
 
     remove(kid) {
       const found = byKid(kid, 'keys.remove');
+      version++;
       entries = entries.filter((entry) => !found.includes(entry));
       if (found.some((entry) => entry.signing)) {
         // The newest key that can sign takes over, a retired one too: it is back in service.

@@ -60,6 +60,8 @@ export interface ImportedKey {
   readonly verifyKey: CryptoKey | KeyObject;
   /** The public JWK with `kid`, `alg` and `use`, for the JWKS; absent for a secret, which is never published. */
   readonly jwk: JWK | undefined;
+  /** An HMAC key's bytes, a copy, for a verifier that takes them raw (`node:crypto`); never published either. */
+  readonly secret?: Uint8Array;
 }
 
 /** The JWK members that hold private key material (RFC 7518 §6): never in a published or fetched key set. */
@@ -143,7 +145,7 @@ export async function importSigningKey(spec: KeySpec, alg: TokenAlgorithm, where
     const bytes = typeof spec.secret === 'string' ? new TextEncoder().encode(spec.secret) : spec.secret;
     const key = await crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['sign', 'verify']);
     const kid = spec.kid ?? (await calculateJwkThumbprint({ kty: 'oct', k: base64url(bytes) }));
-    return { kid, alg, signKey: key, verifyKey: key, jwk: undefined };
+    return { kid, alg, signKey: key, verifyKey: key, jwk: undefined, secret: bytes.slice() };
   }
   try {
     const signKey = spec.privateKey === undefined ? undefined : await asKey(spec.privateKey, alg, 'private');

@@ -11,11 +11,14 @@ import { asEndpointError } from '../errors/endpoint.js';
 import { callHook, callStore, checkTimeout } from '../lib/hooks.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { ALGORITHMS, isAlgorithm, type TokenAlgorithm } from './algorithms.js';
+import { isCompactJws } from './compact-jws.js';
 import { createKeySet, type KeySet, type ManagedKeySet } from './key-set.js';
+import { createNodeVerifier } from './node-verifier.js';
 import { createMemoryRevocationStore, type RevocationStore } from './revocation-store.js';
 import { checkKeySpec, KEY_SPEC_NAMES, MAKE_A_SECRET, type KeyInput, type KeySpec } from './signing-key.js';
 import { tokenId } from './token-id.js';
 import { trustIssuer, type IssuerVerifier, type TrustedIssuer } from './trusted-issuer.js';
+import { createVerifiedCache, type VerifiedTokenCacheOptions } from './verified-cache.js';
 
 export type { TokenAlgorithm } from './algorithms.js';
 
@@ -85,6 +88,15 @@ export interface TokenOptions {
   revocations?: RevocationStore;
   /** Milliseconds an app hook (`isRevoked`, and the engine's hooks) may take before the request fails with 503. Default 10000. */
   hookTimeout?: number;
+  /**
+   * Remembers the tokens the app's own keys verified, so that a token sent again (as a client sends
+   * its token with every request) is not verified again: kept from its second verification on, within
+   * `maxBytes` (default 4 MiB), never used past its `exp` or before its `nbf`, and forgotten whenever
+   * the key set changes. Its `sub`, `scope` and `iat`, revocations and `isRevoked` are still checked on
+   * every request; a trusted issuer's tokens are verified every time. With the cache, the claims of the
+   * app's own tokens are frozen, the same object for every request with one token. `false` turns it off.
+   */
+  verifiedTokenCache?: VerifiedTokenCacheOptions | false;
 }
 
 /** Every {@link TokenOptions} name, for refusing misspelled ones. */
@@ -107,6 +119,7 @@ export const TOKEN_OPTION_NAMES = {
   isRevoked: true,
   revocations: true,
   hookTimeout: true,
+  verifiedTokenCache: true,
 } as const satisfies Record<keyof TokenOptions, true>;
 
 /** What to put in an issued token besides the registered claims. */
@@ -182,22 +195,6 @@ export interface Tokens {
 
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
 const REGISTERED = ['sub', 'exp', 'iat', 'nbf', 'iss', 'aud', 'jti', 'scope', 'sid'];
-// Compact JWS: three base64url segments without padding (RFC 7515 §7.1). The signature may be empty
-// here so that `alg: none` is reported as a refused algorithm rather than as a malformed token.
-const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)$/;
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/**
- * Whether a base64url segment has the one spelling its bytes encode to: no impossible length and no
- * stray bits in the last character (RFC 4648 §3.5), so a token cannot be re-spelled and still pass.
- */
-function isCanonical(segment: string): boolean {
-  const rest = segment.length % 4;
-  if (rest === 0) return true;
-  if (rest === 1) return false;
-  const last = BASE64URL.indexOf(segment[segment.length - 1] as string);
-  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
-}
 
 const JOSE_CODES: Readonly<Record<string, ResourceErrorCode>> = {
   ERR_JWT_EXPIRED: 'ERR_TOKEN_EXPIRED',
@@ -245,11 +242,12 @@ export function createTokens(options: TokenOptions): Tokens {
 
 /**
  * {@link createTokens} for a caller that checked the option names itself; `where` names the function
- * the app called, so start-up errors speak of what the app wrote.
+ * the app called, so start-up errors speak of what the app wrote. `verifier: 'jose'` verifies the
+ * app's own tokens with jose even where `node:crypto` could (for tests that compare the two).
  *
  * @internal
  */
-export function buildTokens(options: TokenOptions, where: string): Tokens {
+export function buildTokens(options: TokenOptions, where: string, verifier: 'node' | 'jose' = 'node'): Tokens {
   const expiresIn = options.expiresIn ?? 1800;
   const clockTolerance = options.clockTolerance ?? 0;
   const maxTokenLength = options.maxTokenLength ?? 8192;
@@ -298,6 +296,8 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
     ...(audience === undefined ? {} : { audience }),
     ...(typ === undefined ? {} : { typ }),
   };
+  const node = verifier === 'node' ? createNodeVerifier(localOptions) : undefined;
+  const verified = createVerifiedCache(options.verifiedTokenCache, { clockTolerance, version: () => keys.version, where });
 
   /**
    * Verifies against the key set or a trusted issuer. The token's `iss` decides first: a trusted
@@ -309,7 +309,7 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
     let header: ProtectedHeaderParameters;
     let iss: unknown;
     try {
-      header = decodeProtectedHeader(token);
+      header = node?.header(token) ?? decodeProtectedHeader(token);
       if (trusted.length > 0) iss = decodeJwt(token).iss;
     } catch (cause) {
       throw new BearerError('ERR_TOKEN_MALFORMED', { cause });
@@ -323,8 +323,12 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
     // an HMAC token never meets a public key (RFC 8725 §2.1).
     const localAlg = (from === undefined || iss === issuer) && (allowed === undefined || allowed.has(alg)) && keys.verifies(alg);
     if (localAlg) {
+      const version = verified === undefined ? 0 : keys.version;
       const local = keys.match(kid, alg);
-      if ('key' in local) return (await jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] })).payload;
+      if ('key' in local) {
+        const payload = node?.verify(token, header, local.key) ?? (await jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] })).payload;
+        return verified === undefined ? payload : verified.keep(token, payload, version);
+      }
       if ('wrongAlgorithm' in local) throw new BearerError('ERR_TOKEN_ALGORITHM');
     }
     if (from !== undefined) {
@@ -341,16 +345,17 @@ export function buildTokens(options: TokenOptions, where: string): Tokens {
   async function verifySignature(token: string): Promise<AccessTokenClaims> {
     if (typeof token !== 'string') throw new BearerError('ERR_TOKEN_MALFORMED');
     if (token.length > maxTokenLength) throw new BearerError('ERR_TOKEN_TOO_LARGE');
-    const segments = COMPACT_JWS.exec(token);
-    if (segments === null || !segments.slice(1).every(isCanonical)) throw new BearerError('ERR_TOKEN_MALFORMED');
-
-    // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
-    if (!keysImported) await keys.ready;
-    let payload: JWTPayload;
-    try {
-      payload = await verifySignedToken(token);
-    } catch (err) {
-      throw fromJose(err);
+    // A token the app's own keys verified before: its shape, signature and jose's claim checks still hold.
+    let payload = verified?.get(token);
+    if (payload === undefined) {
+      if (!isCompactJws(token)) throw new BearerError('ERR_TOKEN_MALFORMED');
+      // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
+      if (!keysImported) await keys.ready;
+      try {
+        payload = await verifySignedToken(token);
+      } catch (err) {
+        throw fromJose(err);
+      }
     }
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'sub' });
     if (payload.scope !== undefined && typeof payload.scope !== 'string') {

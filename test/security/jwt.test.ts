@@ -288,11 +288,13 @@ describe.each(adapters)('$name', (adapter) => {
     });
 
     it('never reaches the crypto for a token over the limit, even a correctly signed one', async () => {
+      // The HMAC is node:crypto's where the runtime has it, else WebCrypto's.
+      const hmac = vi.spyOn(process.getBuiltinModule('node:crypto'), 'createHmac');
       const verify = vi.spyOn(crypto.subtle, 'verify');
       expectInvalidToken(await withBearer(app(), '/me', overLimit), 'ERR_TOKEN_TOO_LARGE');
-      expect(verify).not.toHaveBeenCalled();
+      expect([hmac.mock.calls.length, verify.mock.calls.length]).toEqual([0, 0]);
       expectAnswer(await withBearer(app(), '/me', atLimit), { status: 200, body: { sub: 'johndoe', scopes: [] } });
-      expect(verify).toHaveBeenCalledTimes(1);
+      expect([hmac.mock.calls.length, verify.mock.calls.length]).toEqual([1, 0]);
     });
 
     it('refuses a kid that names no key of the set, even on a token signed with the real secret (no lookup elsewhere)', async () => {
