@@ -1,16 +1,5 @@
 import { base64url } from './base64url.js';
-
-/** The little of `node:crypto` used here, when the runtime has it. */
-interface NodeHash {
-  createHash(algorithm: 'sha256'): { update(data: string): { digest(encoding: 'base64url'): string } };
-}
-
-// Where the runtime has Node's built-ins (Node, Bun, Deno), hash synchronously: WebCrypto's digest is
-// asynchronous and, on Node, queues behind password hashes in the thread pool. Found at run time, so no
-// bundle for a runtime without them ever imports `node:crypto`.
-const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto') as
-  | NodeHash
-  | undefined;
+import { nodeCrypto } from './node-crypto.js';
 
 /** The SHA-256 of a text's UTF-8 bytes, base64url: synchronous where `node:crypto` is, WebCrypto elsewhere. */
 export function sha256(text: string): string | Promise<string> {

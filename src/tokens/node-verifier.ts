@@ -14,25 +14,7 @@ import { isJsonObject, segmentJson } from './compact-jws.js';
 import type { ImportedKey } from './signing-key.js';
 import { decodeBase64url, decodeBase64urlInto, decodedLength } from '../lib/base64url.js';
 import { deepFreeze } from '../lib/freeze.js';
-
-/** A key as `node:crypto` holds it. */
-interface NodeKey {
-  readonly type: string;
-}
-
-/** The little of `node:crypto` used here. */
-interface NodeCrypto {
-  KeyObject: { from(key: CryptoKey): NodeKey };
-  createSecretKey(key: Uint8Array): NodeKey;
-  createHmac(algorithm: string, key: NodeKey): { update(data: string): { digest(): Uint8Array } };
-  verify(algorithm: string | null, data: Uint8Array, key: NodeKey | { key: NodeKey }, signature: Uint8Array): boolean;
-  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
-  constants: { RSA_PKCS1_PADDING: number; RSA_PKCS1_PSS_PADDING: number; RSA_PSS_SALTLEN_DIGEST: number };
-}
-
-const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto') as
-  | NodeCrypto
-  | undefined;
+import { nodeCrypto, type NodeCrypto, type NodeKey } from '../lib/node-crypto.js';
 
 /** The claim rules of the app's own tokens: jose's `jwtVerify` options as gatepass sets them. */
 export interface LocalRules {
