@@ -10,7 +10,7 @@ import { AuthError, TokenRequestError, type BodyInput, type CredentialSources, t
 import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
 import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { handlerName, named } from '../src/adapter-kit/names.js';
-import { bodyUnread } from '../src/adapter-kit/node-request.js';
+import { bodyUnread, headerValues } from '../src/adapter-kit/node-request.js';
 import type { AdapterOptions, AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
@@ -32,11 +32,13 @@ declare module 'fastify' {
 }
 
 const sourcesOf = (request: FastifyRequest): CredentialSources => ({
-  // headersDistinct keeps a repeated Authorization header, which the core refuses; `headers` keeps one.
-  authorization: request.raw.headersDistinct?.authorization ?? request.headers.authorization,
-  cookie: request.headers.cookie,
+  // Every Authorization line (a repeated one is refused by the core); `headers` keeps one.
+  authorization: headerValues(request.raw.rawHeaders, 'authorization'),
+  get cookie() {
+    return request.headers.cookie;
+  },
   url: request.url,
-  header: (name) => request.raw.headersDistinct?.[name] ?? request.headers[name],
+  header: (name) => headerValues(request.raw.rawHeaders, name),
 });
 
 /** Writes an answer, unless another hook (a request timeout, a proxy) already answered. */

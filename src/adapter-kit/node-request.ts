@@ -12,17 +12,39 @@ export interface NodeRequest extends AsyncIterable<Uint8Array>, IncomingBody {
     readonly authorization?: string | undefined;
     readonly cookie?: string | undefined;
   };
-  readonly headersDistinct: { readonly [name: string]: string[] | undefined };
+  readonly rawHeaders: readonly string[];
   readonly readableDidRead: boolean;
 }
 
 /**
- * Where a guard looks for credentials. `headersDistinct` keeps a repeated Authorization header, which
- * the core refuses; `headers` keeps one. `url` is the URL as the client sent it (before any router
- * rewrote it), for a token in the query.
+ * Every value of header `name` (in lower case) in the order they came, as `headersDistinct[name]`
+ * holds them, read from `rawHeaders`: Node builds `headersDistinct` for every header and keeps it on
+ * the request, and a property added to Express's request (whose prototype Express swaps) costs a new
+ * hidden class, some microseconds, on every request.
+ */
+export function headerValues(rawHeaders: readonly string[], name: string): string[] | undefined {
+  let values: string[] | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const field = rawHeaders[i]!;
+    if (field.length === name.length && field.toLowerCase() === name) (values ??= []).push(rawHeaders[i + 1]!);
+  }
+  return values;
+}
+
+/**
+ * Where a guard looks for credentials. Every Authorization line is kept, so that a repeated one is
+ * refused by the core. `url` is the URL as the client sent it (before any router rewrote it), for a
+ * token in the query. The cookie is read only when a scheme looks for one.
  */
 export function credentialSources(req: NodeRequest, url: string): CredentialSources {
-  return { authorization: req.headersDistinct.authorization, cookie: req.headers.cookie, url, header: (name) => req.headersDistinct[name] };
+  return {
+    authorization: headerValues(req.rawHeaders, 'authorization'),
+    get cookie() {
+      return req.headers.cookie;
+    },
+    url,
+    header: (name) => headerValues(req.rawHeaders, name),
+  };
 }
 
 /**
