@@ -11,7 +11,8 @@ import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-
 import { named } from '../src/adapter-kit/names.js';
 import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/node-request.js';
 import type { AdapterOptions, AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
-import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
+import type { Answer, Outcome, Rethrow } from '../src/adapter-kit/outcome.js';
+import { isThenable } from '../src/lib/maybe-promise.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 import { createLogoutEndpoint } from '../src/adapter-kit/logout-endpoint.js';
@@ -55,14 +56,17 @@ function admit(req: Request, principal: Principal<GatepassUser> | null): void {
 
 function guard(kind: GuardKind, auth: Gatepass<GatepassUser>, options: AuthOptions<GatepassUser>): RequestHandler {
   const { name, run } = createGuard('express', kind, auth, options);
+  const proceed = (req: Request, res: Response, next: NextFunction, outcome: Outcome<Principal<GatepassUser> | null>): void => {
+    if (outcome.kind !== 'pass') return finish(res, next, outcome);
+    admit(req, outcome.value);
+    next();
+  };
   return named<RequestHandler>(name, (req, res, next) => {
-    run(credentialSources(req, req.originalUrl), () => bodyUnread(req))
-      .then((outcome) => {
-        if (outcome.kind !== 'pass') return finish(res, next, outcome);
-        admit(req, outcome.value);
-        next();
-      })
-      // Nothing may escape the promise chain: an unhandled rejection ends the process.
+    const outcome = run(credentialSources(req, req.originalUrl), () => bodyUnread(req));
+    if (!isThenable(outcome)) return proceed(req, res, next, outcome);
+    // Nothing may escape the promise chain: an unhandled rejection ends the process.
+    Promise.resolve(outcome)
+      .then((settled) => proceed(req, res, next, settled))
       .catch(next);
   });
 }

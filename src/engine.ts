@@ -11,8 +11,9 @@ import { openApiSecurity, type OpenApiOptions, type OpenApiSnippet } from './ope
 import { FORM_LIMIT_NAMES, type FormLimits } from './grant/form-body.js';
 import { parsePasswordForm, parseTokenRequest, type PasswordForm, type PasswordFormRequest } from './grant/password-grant.js';
 import { createRefreshGrant, type RefreshTokenOptions } from './refresh/refresh-grant.js';
-import { compileGuard, type Guard, type GuardEnvironment, type Principal, type Requirement, type SecurityRequirement } from './guard.js';
-import { callHook, checkTimeout, hookFailure } from './lib/hooks.js';
+import { compileGuard, withCheckNow, type CheckNow, type Guard, type GuardEnvironment, type Principal, type Requirement, type SecurityRequirement } from './guard.js';
+import { callHook, checkTimeout, hookFailure, runHook } from './lib/hooks.js';
+import { andThen, isThenable } from './lib/maybe-promise.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 import { checkSchemeName, type Scheme, type SecurityContext } from './schemes/scheme.js';
 import { checkScopeNames, grantScopes, scopesOfClaims, type ScopeDescriptions } from './scopes.js';
@@ -330,7 +331,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
   const { verifyCredentials, resolveUser, isActive, tokenLocations, formLimits, onError } = options;
   const declared: ScopeDescriptions = Object.freeze({ ...options.scopes });
   checkScopeNames(Object.keys(declared), 'createGatepass: scopes');
-  const tokens = buildTokens(options, 'createGatepass');
+  const { tokens, verifyNow } = buildTokens(options, 'createGatepass');
   const hookTimeout = checkTimeout(options.hookTimeout ?? 10_000, 'createGatepass');
   const throttle =
     options.loginThrottle === undefined ? undefined : createLoginThrottle(options.loginThrottle, 'createGatepass: loginThrottle', hookTimeout);
@@ -366,13 +367,14 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     challenge: 'Bearer',
     scoped: true,
     find: (request) => findBearerToken(request, tokenLocations),
-    async verify(token, context, run) {
-      const claims = await tokens.verify(token);
-      const user = await run(() => resolveUser(claims, context));
-      if (user === null || user === undefined) throw new BearerError('ERR_UNKNOWN_SUBJECT');
-      const scopes = scopesOfClaims(claims);
-      return { subject: claims.sub, user, scopes, claims };
-    },
+    // At once when the token and resolveUser answer at once: see src/lib/maybe-promise.ts.
+    verify: (token, context) =>
+      andThen(verifyNow(token), (claims) =>
+        andThen(runHook(() => resolveUser(claims, context), hookTimeout), (user) => {
+          if (user === null || user === undefined) throw new BearerError('ERR_UNKNOWN_SUBJECT');
+          return { subject: claims.sub, user, scopes: scopesOfClaims(claims), claims };
+        }),
+      ),
     openApi: () => ({
       type: 'oauth2',
       flows: { password: { tokenUrl, ...(refresh === undefined ? {} : { refreshUrl: tokenUrl }), scopes: { ...declared } } },
@@ -385,9 +387,8 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     isActive,
     hookTimeout,
     // The engine's own tokens were checked by tokens.verify already; a token is a string, whatever verified it.
-    refuseRevoked: async (scheme, credentials, claims) => {
-      if (scheme !== bearer && typeof credentials === 'string') await tokens.refuseRevoked(credentials, claims);
-    },
+    refuseRevoked: (scheme, credentials, claims) =>
+      scheme !== bearer && typeof credentials === 'string' ? tokens.refuseRevoked(credentials, claims) : undefined,
   };
   // Guards built for requirement objects passed to authenticate(), so each is checked once.
   const compiled = new WeakMap<Requirement<User>, Guard<User>>();
@@ -418,16 +419,27 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     }
     for (const scheme of schemes) known.set(scheme.name, scheme);
     const compiledGuard = compileGuard(schemes, requirement, environment);
-    return {
-      security: compiledGuard.security,
-      async check(request, optional) {
-        try {
-          return await compiledGuard.check(request, optional);
-        } catch (err) {
-          throw answer(err, BearerError);
-        }
-      },
+    const refused = (err: unknown): never => {
+      throw answer(err, BearerError);
     };
+    const checkNow: CheckNow<User> = (request, optional) => {
+      let result: ReturnType<CheckNow<User>>;
+      try {
+        result = compiledGuard.checkNow(request, optional);
+      } catch (err) {
+        return refused(err);
+      }
+      return isThenable(result) ? Promise.resolve(result).then(undefined, refused) : result;
+    };
+    return withCheckNow(
+      {
+        security: compiledGuard.security,
+        async check(request, optional) {
+          return checkNow(request, optional);
+        },
+      },
+      checkNow,
+    );
   }
 
   function guardFor(requirement: Requirement<User> | undefined): Guard<User> {

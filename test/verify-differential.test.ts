@@ -148,7 +148,7 @@ const CONFIGS: Record<string, Omit<TokenOptions, 'keys'>> = {
 /** Both verifiers of a configuration, over one key set. */
 function verifiers(config: Omit<TokenOptions, 'keys'>): { node: Tokens; jose: Tokens } {
   const options = { ...config, keys: ALGS.map((alg) => KEYS[alg].spec) };
-  return { node: buildTokens(options, 'test'), jose: buildTokens({ ...options, verifiedTokenCache: false }, 'test', 'jose') };
+  return { node: buildTokens(options, 'test').tokens, jose: buildTokens({ ...options, verifiedTokenCache: false }, 'test', 'jose').tokens };
 }
 const BUILT = Object.fromEntries(Object.entries(CONFIGS).map(([name, config]) => [name, verifiers(config)]));
 
@@ -338,7 +338,7 @@ describe('the paths compared are not the same path', () => {
     vi.resetModules();
     vi.spyOn(process, 'getBuiltinModule').mockReturnValue(undefined);
     const { buildTokens: build } = await import('../src/tokens/tokens.js');
-    const tokens = build({ keys: [KEYS.ES256.spec] }, 'test');
+    const { tokens } = build({ keys: [KEYS.ES256.spec] }, 'test');
     await tokens.keys.ready;
     const verify = vi.spyOn(crypto.subtle, 'verify');
     await expect(tokens.verify(jws(headerOf(KEYS.ES256), payloadOf(), KEYS.ES256))).resolves.toMatchObject({ sub: 'alice' });

@@ -3,7 +3,9 @@
 import type { CredentialSources, Gatepass, Principal } from '../index.js';
 import { handlerName, type Factory } from './names.js';
 import { guardSettings, type AuthOptions } from './options.js';
-import { settle, type BodyUnread, type Outcome } from './outcome.js';
+import { settleNow, type BodyUnread, type Outcome } from './outcome.js';
+import { checkNowOf } from '../guard.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 
 export type GuardKind = Extract<Factory, 'requireAuth' | 'optionalAuth'>;
 
@@ -14,10 +16,11 @@ export interface Guard<User, Kind extends GuardKind> {
   /** The name of the request handler the adapter returns: `gatepassRequireAuth` or `gatepassOptionalAuth`. */
   readonly name: string;
   /**
-   * Authenticates a request from its credential sources. `bodyUnread` is asked only for a refusal,
-   * when it is answered.
+   * Authenticates a request from its credential sources: at once when the core answered at once (see
+   * `src/lib/maybe-promise.ts`), else as a promise. `bodyUnread` is asked only for a refusal, when it
+   * is answered.
    */
-  run(sources: CredentialSources, bodyUnread: BodyUnread): Promise<Outcome<Admitted<User, Kind>>>;
+  run(sources: CredentialSources, bodyUnread: BodyUnread): MaybePromise<Outcome<Admitted<User, Kind>>>;
 }
 
 /**
@@ -32,9 +35,10 @@ export function createGuard<User, Kind extends GuardKind>(
 ): Guard<User, Kind> {
   const { guard, forwardErrors } = guardSettings(`gatepass/${adapter} ${kind}`, auth, options);
   const optional = kind === 'optionalAuth';
-  const authenticate = (sources: CredentialSources) => guard.check(sources, optional) as Promise<Admitted<User, Kind>>;
+  const checkNow = checkNowOf(guard);
+  const authenticate = (sources: CredentialSources) => checkNow(sources, optional) as MaybePromise<Admitted<User, Kind>>;
   return {
     name: handlerName(kind),
-    run: (sources, bodyUnread) => settle(() => authenticate(sources), forwardErrors, bodyUnread),
+    run: (sources, bodyUnread) => settleNow(() => authenticate(sources), forwardErrors, bodyUnread),
   };
 }

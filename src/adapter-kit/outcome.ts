@@ -2,6 +2,7 @@
 // hand an error to the framework. The adapters only carry it out.
 import { AuthError } from '../index.js';
 import { httpAnswer, type HttpAnswer } from './http-answer.js';
+import { isThenable, type MaybePromise } from '../lib/maybe-promise.js';
 
 /** Go on: the guard admitted the request (with its principal, or `null` when anonymous). */
 export interface Pass<T> {
@@ -40,9 +41,24 @@ export async function refusal(error: unknown, forwardErrors: boolean, bodyUnread
 
 /** Runs a call into the core and sorts what it settles with. Nothing it throws escapes. */
 export async function settle<T>(work: () => Promise<T>, forwardErrors: boolean, bodyUnread: BodyUnread): Promise<Outcome<T>> {
+  return settleNow(work, forwardErrors, bodyUnread);
+}
+
+/**
+ * {@link settle} for a call that may answer at once: a pass that came at once is returned at once (the
+ * adapter goes on without a promise); a refusal, or anything that came later, as a promise. Nothing the
+ * call throws escapes.
+ */
+export function settleNow<T>(work: () => MaybePromise<T>, forwardErrors: boolean, bodyUnread: BodyUnread): MaybePromise<Outcome<T>> {
+  let value: MaybePromise<T>;
   try {
-    return { kind: 'pass', value: await work() };
+    value = work();
   } catch (error) {
     return refusal(error, forwardErrors, bodyUnread);
   }
+  if (!isThenable(value)) return { kind: 'pass', value };
+  return Promise.resolve(value).then(
+    (settled): Outcome<T> => ({ kind: 'pass', value: settled }),
+    (error: unknown) => refusal(error, forwardErrors, bodyUnread),
+  );
 }

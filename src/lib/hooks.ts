@@ -1,7 +1,6 @@
 import { AuthError } from '../errors/auth-error.js';
 import { thrownBy } from '../errors/endpoint.js';
-
-
+import { isThenable, type MaybePromise } from './maybe-promise.js';
 
 /**
  * Runs an app-supplied hook within `timeoutMs`: its own AuthErrors pass; any other exception is
@@ -9,12 +8,28 @@ import { thrownBy } from '../errors/endpoint.js';
  * The exception is not the error's `cause` (see `thrownBy`).
  */
 export async function callHook<T>(hook: () => T | Promise<T>, timeoutMs: number): Promise<T> {
+  return runHook(hook, timeoutMs);
+}
+
+/**
+ * {@link callHook} that answers at once when the hook did: a hook that returned a value (a Map lookup,
+ * a flag) needs no deadline, and its answer, or what it threw, comes back synchronously. Only a
+ * pending promise gets the deadline.
+ */
+export function runHook<T>(hook: () => T | Promise<T>, timeoutMs: number): MaybePromise<T> {
+  let result: T | Promise<T>;
+  try {
+    result = hook();
+  } catch (cause) {
+    throw asHookError(cause);
+  }
+  return isThenable(result) ? withDeadline(result, timeoutMs) : result;
+}
+
+async function withDeadline<T>(result: PromiseLike<T>, timeoutMs: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const result = hook();
-    // Only a pending promise can hang: a hook that answered at once (a Map lookup, a flag) needs no
-    // deadline, and the protected-route path arms no timer for it.
-    if (timeoutMs === Infinity || typeof (result as { then?: unknown } | null)?.then !== 'function') return await result;
+    if (timeoutMs === Infinity) return await result;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new AuthError('ERR_HOOK_TIMEOUT')), timeoutMs);
       // A pending check must not keep a process alive that is shutting down (Node only).
@@ -22,12 +37,14 @@ export async function callHook<T>(hook: () => T | Promise<T>, timeoutMs: number)
     });
     return await Promise.race([result, deadline]);
   } catch (cause) {
-    if (cause instanceof AuthError) throw cause;
-    throw hookFailure(cause);
+    throw asHookError(cause);
   } finally {
     clearTimeout(timer);
   }
 }
+
+/** What a hook threw, as the hook's error: its own AuthError, or `ERR_HOOK_FAILED`. */
+const asHookError = (cause: unknown): AuthError => (cause instanceof AuthError ? cause : hookFailure(cause));
 
 /** `ERR_HOOK_FAILED` for what a hook threw, kept aside for `onError` rather than as `cause`. */
 export function hookFailure(thrown: unknown): AuthError {

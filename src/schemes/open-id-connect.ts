@@ -118,7 +118,7 @@ export function openIdConnect<User>(options: OpenIdConnectOptions<User>): Scheme
   if (issuer === undefined) throw new TypeError(`${where}: give issuer: openIdConnectUrl does not end in ${WELL_KNOWN}`);
   const first = typeof issuer === 'string' ? issuer : issuer[0];
   if (first === undefined || discoveryUrl(first) !== url.href) throw new TypeError(`${where}: openIdConnectUrl must be the issuer's ${WELL_KNOWN}`);
-  const tokens = buildTokens({ trustedIssuers: [{ ...trusted, issuer, audience }], maxTokenLength: maxLength }, where);
+  const tokens = buildTokens({ trustedIssuers: [{ ...trusted, issuer, audience }], maxTokenLength: maxLength }, where).tokens;
 
   return {
     ...hookedBearer(schemeName, () => null, openApi, true, maxLength),

@@ -56,10 +56,11 @@ export interface Scheme<User, Credentials = unknown> {
   /**
    * Verifies found credentials. `run` calls an app hook under the engine's `hookTimeout`, turning
    * what it throws into `ERR_HOOK_FAILED` (500) and no answer in time into `ERR_HOOK_TIMEOUT` (503).
+   * A scheme that knows the answer at once may return it (or throw) at once, without a promise.
    *
    * @throws {@link BearerError} with this scheme's 401 when they are refused.
    */
-  verify(credentials: Credentials, context: SecurityContext, run: HookRunner): Promise<Verified<User>>;
+  verify(credentials: Credentials, context: SecurityContext, run: HookRunner): Verified<User> | Promise<Verified<User>>;
   /** The security scheme object for `components.securitySchemes`. */
   openApi(version: OpenApiVersion): OpenApiObject;
   /** Whether OpenAPI lists the required scopes in this scheme's requirement (oauth2, openIdConnect). */

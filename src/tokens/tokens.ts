@@ -9,6 +9,7 @@ import { AuthError, BearerError } from '../errors/auth-error.js';
 import type { ResourceErrorCode } from '../errors/codes.js';
 import { asEndpointError } from '../errors/endpoint.js';
 import { callHook, callStore, checkTimeout } from '../lib/hooks.js';
+import { andThen, isThenable, type MaybePromise } from '../lib/maybe-promise.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { ALGORITHMS, isAlgorithm, type TokenAlgorithm } from './algorithms.js';
 import { isCompactJws } from './compact-jws.js';
@@ -236,9 +237,19 @@ function fromJose(err: unknown): AuthError {
 export function createTokens(options: TokenOptions): Tokens {
   checkOptionsObject('createTokens', options);
   checkOptionNames('createTokens', options, TOKEN_OPTION_NAMES);
-  return buildTokens(options, 'createTokens');
+  return buildTokens(options, 'createTokens').tokens;
 }
 
+/** Tokens as gatepass's own modules use them. @internal */
+export interface BuiltTokens {
+  readonly tokens: Tokens;
+  /**
+   * {@link Tokens.verify}, answered at once when every check could be (a token verified before, or
+   * with `node:crypto`, and nothing in the revocation store to ask): a protected request then needs no
+   * promise. A check that must wait (jose, a store, the `isRevoked` hook) makes it a promise.
+   */
+  readonly verifyNow: (token: string) => MaybePromise<AccessTokenClaims>;
+}
 
 /**
  * {@link createTokens} for a caller that checked the option names itself; `where` names the function
@@ -247,7 +258,7 @@ export function createTokens(options: TokenOptions): Tokens {
  *
  * @internal
  */
-export function buildTokens(options: TokenOptions, where: string, verifier: 'node' | 'jose' = 'node'): Tokens {
+export function buildTokens(options: TokenOptions, where: string, verifier: 'node' | 'jose' = 'node'): BuiltTokens {
   const expiresIn = options.expiresIn ?? 1800;
   const clockTolerance = options.clockTolerance ?? 0;
   const maxTokenLength = options.maxTokenLength ?? 8192;
@@ -305,7 +316,7 @@ export function buildTokens(options: TokenOptions, where: string, verifier: 'nod
    * whose keys come first), so no key of the app's own set can vouch for another issuer. Then its
    * `kid` and `alg` pick the key, which must be of that algorithm.
    */
-  async function verifySignedToken(token: string): Promise<JWTPayload> {
+  function verifySignedToken(token: string): MaybePromise<JWTPayload> {
     let header: ProtectedHeaderParameters;
     let iss: unknown;
     try {
@@ -326,8 +337,11 @@ export function buildTokens(options: TokenOptions, where: string, verifier: 'nod
       const version = verified === undefined ? 0 : keys.version;
       const local = keys.match(kid, alg);
       if ('key' in local) {
-        const payload = node?.verify(token, header, local.key) ?? (await jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] })).payload;
-        return verified === undefined ? payload : verified.keep(token, payload, version);
+        const payload = node?.verify(token, header, local.key);
+        if (payload !== undefined) return verified === undefined ? payload : verified.keep(token, payload, version);
+        return jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] }).then(({ payload: checked }) =>
+          verified === undefined ? checked : verified.keep(token, checked, version),
+        );
       }
       if ('wrongAlgorithm' in local) throw new BearerError('ERR_TOKEN_ALGORITHM');
     }
@@ -341,22 +355,34 @@ export function buildTokens(options: TokenOptions, where: string, verifier: 'nod
     throw new BearerError('ERR_TOKEN_ALGORITHM');
   }
 
-  /** Everything {@link Tokens.verify} checks but revocation: the token's form, signature and claims. */
-  async function verifySignature(token: string): Promise<AccessTokenClaims> {
+  /**
+   * Everything {@link Tokens.verify} checks but revocation: the token's form, signature and claims. A
+   * refusal is thrown at once when it could be decided at once.
+   */
+  function verifySignature(token: string): MaybePromise<AccessTokenClaims> {
     if (typeof token !== 'string') throw new BearerError('ERR_TOKEN_MALFORMED');
     if (token.length > maxTokenLength) throw new BearerError('ERR_TOKEN_TOO_LARGE');
     // A token the app's own keys verified before: its shape, signature and jose's claim checks still hold.
-    let payload = verified?.get(token);
-    if (payload === undefined) {
-      if (!isCompactJws(token)) throw new BearerError('ERR_TOKEN_MALFORMED');
-      // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
-      if (!keysImported) await keys.ready;
-      try {
-        payload = await verifySignedToken(token);
-      } catch (err) {
-        throw fromJose(err);
-      }
+    const known = verified?.get(token);
+    if (known !== undefined) return checkClaims(known);
+    if (!isCompactJws(token)) throw new BearerError('ERR_TOKEN_MALFORMED');
+    // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
+    if (!keysImported) return keys.ready.then(() => verifySignature(token));
+    let payload: MaybePromise<JWTPayload>;
+    try {
+      payload = verifySignedToken(token);
+    } catch (err) {
+      throw fromJose(err);
     }
+    return isThenable(payload)
+      ? Promise.resolve(payload).then(checkClaims, (err: unknown) => {
+          throw fromJose(err);
+        })
+      : checkClaims(payload);
+  }
+
+  /** gatepass's own claim checks, on top of jose's. */
+  function checkClaims(payload: JWTPayload): AccessTokenClaims {
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'sub' });
     if (payload.scope !== undefined && typeof payload.scope !== 'string') {
       throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'scope' });
@@ -370,6 +396,20 @@ export function buildTokens(options: TokenOptions, where: string, verifier: 'nod
       throw new BearerError('ERR_TOKEN_CLAIM', { claim: 'iat' });
     }
     return payload as AccessTokenClaims;
+  }
+
+  /** {@link BuiltTokens.verifyNow}: the signature and claims, then revocation. */
+  function verifyNow(token: string): MaybePromise<AccessTokenClaims> {
+    return andThen(verifySignature(token), (claims) => (revocations.empty === true && isRevoked === undefined ? claims : checkRevocation(token, claims)));
+  }
+
+  async function checkRevocation(token: string, claims: AccessTokenClaims): Promise<AccessTokenClaims> {
+    await tokens.refuseRevoked(token, claims);
+    if (isRevoked !== undefined) {
+      const revoked = await asBearer(callHook(() => isRevoked(claims), hookTimeout));
+      if (revoked) throw new BearerError('ERR_TOKEN_REVOKED');
+    }
+    return claims;
   }
 
   /** A store call: a failure or no answer in time is the protected route's 503, never a pass. */
@@ -413,13 +453,7 @@ export function buildTokens(options: TokenOptions, where: string, verifier: 'nod
     },
 
     async verify(token) {
-      const claims = await verifySignature(token);
-      await tokens.refuseRevoked(token, claims);
-      if (isRevoked !== undefined) {
-        const revoked = await asBearer(callHook(() => isRevoked(claims), hookTimeout));
-        if (revoked) throw new BearerError('ERR_TOKEN_REVOKED');
-      }
-      return claims;
+      return verifyNow(token);
     },
 
     async revoke(token) {
@@ -445,7 +479,7 @@ export function buildTokens(options: TokenOptions, where: string, verifier: 'nod
       if (await isAnyRevoked(ids)) throw new BearerError('ERR_TOKEN_REVOKED');
     },
   };
-  return tokens;
+  return { tokens, verifyNow };
 }
 
 /** A login's key in the revocation store, apart from any token's: a session is its issuer's. */
