@@ -8,10 +8,12 @@ import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { requireAuth } from '../adapters/express.js';
-import { createGatepass, type Gatepass } from '../src/index.js';
+import { createGatepass, type Gatepass, type GatepassUser } from '../src/index.js';
 
 const SECRET = 'immediate-answers-suite/HMAC-secret/00112233445566778899aabbccddeeff';
-const USERS = new Map([['alice', { username: 'alice' }]]);
+// The adapters type users as GatepassUser, which the tutorial augments: alice is one of its users.
+const ALICE: GatepassUser = { username: 'alice', full_name: 'Alice', email: 'alice@example.com', disabled: false, scopes: [], hashed_password: '' };
+const USERS = new Map([['alice', ALICE]]);
 
 /** A request as Node's HTTP server makes it, with these header lines. */
 function request(...lines: string[]): IncomingMessage {
@@ -46,7 +48,7 @@ function response() {
 }
 
 /** Runs Express's requireAuth: whether `next()` ran before the middleware returned, and once it has run. */
-function guarded(auth: Gatepass<{ username: string }>, req: IncomingMessage) {
+function guarded(auth: Gatepass<GatepassUser>, req: IncomingMessage) {
   const middleware = requireAuth(auth);
   const { res, written } = response();
   const next = vi.fn();
@@ -56,7 +58,7 @@ function guarded(auth: Gatepass<{ username: string }>, req: IncomingMessage) {
 }
 
 const engine = (resolveUser: (sub: string) => unknown) =>
-  createGatepass({ secret: SECRET, verifyCredentials: () => null, resolveUser: (claims) => resolveUser(claims.sub) as never });
+  createGatepass<GatepassUser>({ secret: SECRET, verifyCredentials: () => null, resolveUser: (claims) => resolveUser(claims.sub) as never });
 
 describe('a protected request whose every step answers at once', () => {
   it('is admitted within the middleware call: a new token (node:crypto), then the same token (the cache)', async () => {
@@ -66,7 +68,7 @@ describe('a protected request whose every step answers at once', () => {
       const run = guarded(auth, request('Authorization', `Bearer ${token}`));
       expect(run.atOnce).toBe(true);
       expect(run.next).toHaveBeenCalledWith();
-      expect(run.req.user).toEqual({ username: 'alice' });
+      expect(run.req.user).toBe(ALICE);
     }
   });
 
@@ -76,7 +78,7 @@ describe('a protected request whose every step answers at once', () => {
     const sources = { authorization: `Bearer ${token}` };
     const checked = auth.guard().check(sources, false);
     expect(checked).toBeInstanceOf(Promise);
-    await expect(checked).resolves.toMatchObject({ subject: 'alice', user: { username: 'alice' } });
+    await expect(checked).resolves.toMatchObject({ subject: 'alice', user: ALICE });
     const authenticated = auth.authenticate(sources);
     expect(authenticated).toBeInstanceOf(Promise);
     await expect(authenticated).resolves.toMatchObject({ subject: 'alice' });
@@ -91,7 +93,7 @@ describe('a step that must wait', () => {
     const run = guarded(auth, request('Authorization', `Bearer ${token}`));
     expect(run.atOnce).toBe(false);
     await vi.waitFor(() => expect(run.next).toHaveBeenCalledWith());
-    expect(run.req.user).toEqual({ username: 'alice' });
+    expect(run.req.user).toBe(ALICE);
   });
 
   it('a revocation store holding a revoked token: it is asked, and a revoked token is refused', async () => {
@@ -123,7 +125,7 @@ describe('refusals decided at once', () => {
 
   it('a resolveUser that throws at once: 500 ERR_HOOK_FAILED through onError, never a pass', async () => {
     const onError = vi.fn();
-    const auth = createGatepass({
+    const auth = createGatepass<GatepassUser>({
       secret: SECRET,
       verifyCredentials: () => null,
       resolveUser: () => {
