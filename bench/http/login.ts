@@ -2,7 +2,8 @@
 // own process, with bench/http/monitor.ts preloaded to measure its event loop and memory: `POST /token`
 // from 1, 8 and 64 concurrent clients (logins/s, latency), each time beside a client sending a
 // protected request (`GET /users/me/`, a warm token) at a low steady rate, whose p99 latency says
-// whether a request that needs no hash still gets through while hashes run; then, against a freshly
+// whether a request that needs no hash still gets through while hashes run (as the client saw it, and
+// as the server spent it: from its 'request' event to the end of its answer); then, against a freshly
 // started app, a flood of 1,000 logins at once, for the peak resident set size and how many the
 // hashing queue turns away.
 //
@@ -10,6 +11,7 @@
 // Environment: ADAPTER (express, koa, fastify, fetch; default express), DURATION (seconds per case,
 // default 5), FLOOD (logins in the flood, default 1000).
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
 import type autocannon from 'autocannon';
 import { machineLine } from '../machine.js';
@@ -70,8 +72,11 @@ try {
   await app.monitor('reset');
   const quiet = clean(await protectedRequests(DURATION), 'protected requests alone');
   const quietReport = await app.monitor('report');
-  rows.push(`| none | – | – | – | ${quiet.latency.p99} | ${quietReport.eventLoopP99.toFixed(1)} | ${mib(quietReport.peakRss)} | |`);
+  rows.push(`| none | – | – | – | ${quiet.latency.p99} | ${quietReport.protectedP99.toFixed(1)} | ${quietReport.eventLoopP99.toFixed(1)} | ${mib(quietReport.peakRss)} | |`);
   for (const clients of [1, 8, 64]) {
+    // The logins a finished case left in flight are still hashed (a client that went away does not
+    // stop its hash): let them finish, so that they take no place in this case's queue.
+    await delay(2000);
     await app.monitor('reset');
     const [loginResult, beside] = await Promise.all([logins(clients, DURATION), protectedRequests(DURATION)]);
     const report = await app.monitor('report');
@@ -79,9 +84,11 @@ try {
     clean(beside, `protected requests beside ${clients} login clients`);
     const rate = loginResult['2xx'] / loginResult.duration;
     const target =
-      clients === 64 ? `protected p99 < 20 ms: ${beside.latency.p99 < 20 ? 'yes' : 'no'}; event-loop p99 < 20 ms: ${report.eventLoopP99 < 20 ? 'yes' : 'no'}` : '';
+      clients === 64
+        ? `protected p99 < 20 ms: client ${beside.latency.p99 < 20 ? 'yes' : 'no'}, server ${report.protectedP99 < 20 ? 'yes' : 'no'}; event-loop p99 < 20 ms: ${report.eventLoopP99 < 20 ? 'yes' : 'no'}`
+        : '';
     rows.push(
-      `| ${clients} | ${rate.toFixed(0)} | ${loginResult.latency.p50} | ${loginResult.latency.p99} | ${beside.latency.p99} | ${report.eventLoopP99.toFixed(1)} | ${mib(report.peakRss)} | ${target} |`,
+      `| ${clients} | ${rate.toFixed(0)} | ${loginResult.latency.p50} | ${loginResult.latency.p99} | ${beside.latency.p99} | ${report.protectedP99.toFixed(1)} | ${report.eventLoopP99.toFixed(1)} | ${mib(report.peakRss)} | ${target} |`,
     );
   }
 } finally {
@@ -111,8 +118,8 @@ const busy = flood.statusCodeStats?.['503']?.count ?? 0;
 const hashes = Math.min(4, availableParallelism());
 console.log(`Logins under load against examples/${ADAPTER}.ts (argon2id m=19456 t=2 p=1), ${DURATION} s per case; beside each, GET /users/me/ at ${PROTECTED_RATE} req/s from one more client`);
 console.log(machineLine());
-console.log('| login clients | logins/s | login p50 ms | login p99 ms | protected p99 ms | event-loop delay p99 ms | peak RSS MiB | target |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| login clients | logins/s | login p50 ms | login p99 ms | protected p99 ms, client | protected p99 ms, in the server | event-loop delay p99 ms | peak RSS MiB | target |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const row of rows) console.log(row);
 console.log();
 console.log(
