@@ -10,7 +10,7 @@ import { AuthError, TokenRequestError, type BodyInput, type CredentialSources, t
 import { createGuard, type GuardKind } from '../src/adapter-kit/guard.js';
 import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-kit/http-answer.js';
 import { handlerName, named } from '../src/adapter-kit/names.js';
-import { bodyUnread, headerValues } from '../src/adapter-kit/node-request.js';
+import { bodyUnread, NodeCredentialSources } from '../src/adapter-kit/node-request.js';
 import type { AdapterOptions, AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
 import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
@@ -31,15 +31,7 @@ declare module 'fastify' {
   }
 }
 
-const sourcesOf = (request: FastifyRequest): CredentialSources => ({
-  // Every Authorization line (a repeated one is refused by the core); `headers` keeps one.
-  authorization: headerValues(request.raw.rawHeaders, 'authorization'),
-  get cookie() {
-    return request.headers.cookie;
-  },
-  url: request.url,
-  header: (name) => headerValues(request.raw.rawHeaders, name),
-});
+const sourcesOf = (request: FastifyRequest): CredentialSources => new NodeCredentialSources(request.raw.rawHeaders, request, request.url);
 
 /** Writes an answer, unless another hook (a request timeout, a proxy) already answered. */
 function write(reply: FastifyReply, { status, headers, body }: HttpAnswer): FastifyReply {

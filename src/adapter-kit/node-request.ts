@@ -32,19 +32,32 @@ export function headerValues(rawHeaders: readonly string[], name: string): strin
 }
 
 /**
- * Where a guard looks for credentials. Every Authorization line is kept, so that a repeated one is
- * refused by the core. `url` is the URL as the client sent it (before any router rewrote it), for a
- * token in the query. The cookie is read only when a scheme looks for one.
+ * Where a guard looks for credentials, on a request of Node's HTTP server. Every Authorization line is
+ * kept, so that a repeated one is refused by the core; the cookie header is read only when a scheme
+ * looks for a cookie. A class, so that its getter is the prototype's: an object literal with a getter
+ * would make a new hidden class for every request.
  */
+export class NodeCredentialSources implements CredentialSources {
+  readonly authorization: string[] | undefined;
+  constructor(
+    private readonly rawHeaders: readonly string[],
+    private readonly headersOf: { readonly headers: { readonly cookie?: string | undefined } },
+    /** The URL as the client sent it (before any router rewrote it), for a token in the query. */
+    readonly url: string,
+  ) {
+    this.authorization = headerValues(rawHeaders, 'authorization');
+  }
+
+  get cookie(): string | undefined {
+    return this.headersOf.headers.cookie;
+  }
+
+  readonly header = (name: string): string[] | undefined => headerValues(this.rawHeaders, name);
+}
+
+/** The credential sources of a request that Express or Koa hands on; `url` as the client sent it. */
 export function credentialSources(req: NodeRequest, url: string): CredentialSources {
-  return {
-    authorization: headerValues(req.rawHeaders, 'authorization'),
-    get cookie() {
-      return req.headers.cookie;
-    },
-    url,
-    header: (name) => headerValues(req.rawHeaders, name),
-  };
+  return new NodeCredentialSources(req.rawHeaders, req, url);
 }
 
 /**
