@@ -16,7 +16,7 @@
 // Run: `node --import tsx bench/http/adapters.ts` (part of `npm run bench`); ratios in docs/benchmarks.md.
 // Environment: ADAPTERS (comma-separated; default all four), DURATION (seconds per case and round,
 // default 1.5), ROUNDS (default 7), WARMUP (seconds, default 1), CONNECTIONS (default 16), TOKENS
-// (cold tokens made, default 200000).
+// (cold tokens made, default 500000).
 import { createHmac, createSecretKey, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SignJWT, base64url } from 'jose';
@@ -29,7 +29,7 @@ const DURATION = Number(process.env.DURATION ?? 1.5);
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const WARMUP = Number(process.env.WARMUP ?? 1);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
-const TOKENS = Number(process.env.TOKENS ?? 200_000);
+const TOKENS = Number(process.env.TOKENS ?? 500_000);
 
 interface Peer {
   path: string;
