@@ -14,7 +14,8 @@ import { METHOD_NOT_ALLOWED, httpAnswer, type HttpAnswer } from '../src/adapter-
 import { named } from '../src/adapter-kit/names.js';
 import { bodyUnread, credentialSources, formRequest } from '../src/adapter-kit/node-request.js';
 import type { AdapterOptions, AuthOptions, EndpointOptions as KitEndpointOptions } from '../src/adapter-kit/options.js';
-import type { Answer, Rethrow } from '../src/adapter-kit/outcome.js';
+import type { Answer, Outcome, Rethrow } from '../src/adapter-kit/outcome.js';
+import { isThenable } from '../src/lib/maybe-promise.js';
 import { createTokenEndpoint } from '../src/adapter-kit/token-endpoint.js';
 import { createJwksEndpoint, type JwksEndpointOptions } from '../src/adapter-kit/jwks-endpoint.js';
 import { createLogoutEndpoint } from '../src/adapter-kit/logout-endpoint.js';
@@ -58,11 +59,16 @@ function admit(ctx: Context, principal: Principal<GatepassUser> | null): void {
 
 function guard(kind: GuardKind, auth: Gatepass<GatepassUser>, options: AuthOptions<GatepassUser>): Middleware {
   const { name, run } = createGuard('koa', kind, auth, options);
-  return named<Middleware>(name, async (ctx, next) => {
-    const outcome = await run(credentialSources(ctx.req, ctx.originalUrl), () => bodyUnread(ctx.req));
+  const proceed = (ctx: Context, next: Next, outcome: Outcome<Principal<GatepassUser> | null>): Promise<unknown> | void => {
     if (outcome.kind !== 'pass') return finish(ctx, outcome);
     admit(ctx, outcome.value);
-    await next();
+    return next();
+  };
+  // Not an async function: a request admitted at once goes on to `next()` without a promise of its
+  // own (Koa turns what a middleware throws into a rejection).
+  return named<Middleware>(name, (ctx, next) => {
+    const outcome = run(credentialSources(ctx.req, ctx.originalUrl), () => bodyUnread(ctx.req));
+    return isThenable(outcome) ? Promise.resolve(outcome).then((settled) => proceed(ctx, next, settled)) : proceed(ctx, next, outcome);
   });
 }
 
