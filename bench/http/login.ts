@@ -2,18 +2,20 @@
 // own process, with bench/http/monitor.ts preloaded to measure its event loop and memory: `POST /token`
 // from 1, 8 and 64 concurrent clients (logins/s, latency), each time beside a client sending a
 // protected request (`GET /users/me/`, a warm token) at a low steady rate, whose p99 latency says
-// whether a request that needs no hash still gets through while hashes run (as the client saw it, and
-// as the server spent it: from its 'request' event to the end of its answer); then, against a freshly
+// whether a request that needs no hash still gets through while hashes run (as that client, in a process
+// of its own, saw it, and as the server spent it: from its 'request' event to the end of its answer);
+// then, against a freshly
 // started app, a flood of 1,000 logins at once, for the peak resident set size and how many the
 // hashing queue turns away.
 //
 // Run: `node --import tsx bench/http/login.ts` (part of `npm run bench`); results in docs/benchmarks.md.
 // Environment: ADAPTER (express, koa, fastify, fetch; default express), DURATION (seconds per case,
 // default 5), FLOOD (logins in the flood, default 1000).
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
-import type autocannon from 'autocannon';
 import { machineLine } from '../machine.js';
 import { SECRET } from './common.js';
 import type { MonitorReport } from './monitor.js';
@@ -53,7 +55,13 @@ async function startApp(): Promise<App> {
   };
 }
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
-const clean = (result: autocannon.Result, what: string) => {
+/** What a load run reports that this benchmark reads. */
+interface Measured {
+  latency: { p99: number };
+  non2xx: number;
+  errors: number;
+}
+const clean = <Result extends Measured>(result: Result, what: string): Result => {
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${what}: ${result.non2xx} answers other than 2xx, ${result.errors} errors`);
   return result;
 };
@@ -61,8 +69,20 @@ const clean = (result: autocannon.Result, what: string) => {
 const rows: string[] = [];
 const app = await startApp();
 try {
-  const protectedRequests = (duration: number) =>
-    load({ url: `${app.url}/users/me/`, connections: 1, duration, overallRate: PROTECTED_RATE, token: () => app.token });
+  // In a process of its own (bench/http/protected-client.ts), so that its timings never wait behind the
+  // login connections in this process's event loop; it starts once it is loaded.
+  const protectedRequests = async (duration: number): Promise<Measured> => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http/protected-client.ts', `${app.url}/users/me/`, app.token, String(duration), String(PROTECTED_RATE)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout! });
+    const [first] = (await once(lines, 'line')) as [string];
+    if (first !== 'ready') throw new Error(`protected-client: ${first}`);
+    child.stdin!.write('go\n');
+    const [report] = (await once(lines, 'line')) as [string];
+    const { p99, non2xx, errors } = JSON.parse(report) as { p99: number; non2xx: number; errors: number };
+    return { latency: { p99 }, non2xx, errors };
+  };
   const logins = (connections: number, duration: number) =>
     load({ url: `${app.url}/token`, connections, duration, method: 'POST', headers: FORM, body: LOGIN, timeout: 30 });
 
