@@ -13,7 +13,7 @@ import { parsePasswordForm, parseTokenRequest, type PasswordForm, type PasswordF
 import { createRefreshGrant, type RefreshTokenOptions } from './refresh/refresh-grant.js';
 import { compileGuard, withCheckNow, type CheckNow, type Guard, type GuardEnvironment, type Principal, type Requirement, type SecurityRequirement } from './guard.js';
 import { callHook, checkTimeout, hookFailure, runHook } from './lib/hooks.js';
-import { andThen, isThenable } from './lib/maybe-promise.js';
+import { andThen, orElse } from './lib/maybe-promise.js';
 import { checkOptionNames, checkOptionsObject } from './lib/options.js';
 import { checkSchemeName, type Scheme, type SecurityContext } from './schemes/scheme.js';
 import { checkScopeNames, grantScopes, scopesOfClaims, type ScopeDescriptions } from './scopes.js';
@@ -422,15 +422,7 @@ export function createGatepass<User>(options: GatepassOptions<User>): Gatepass<U
     const refused = (err: unknown): never => {
       throw answer(err, BearerError);
     };
-    const checkNow: CheckNow<User> = (request, optional) => {
-      let result: ReturnType<CheckNow<User>>;
-      try {
-        result = compiledGuard.checkNow(request, optional);
-      } catch (err) {
-        return refused(err);
-      }
-      return isThenable(result) ? Promise.resolve(result).then(undefined, refused) : result;
-    };
+    const checkNow: CheckNow<User> = (request, optional) => orElse(() => compiledGuard.checkNow(request, optional), refused);
     return withCheckNow(
       {
         security: compiledGuard.security,

@@ -78,8 +78,9 @@ export interface GuardEnvironment<User> {
  */
 export type CheckNow<User> = (request: CredentialSources, optional: boolean) => MaybePromise<Principal<User> | null>;
 
-/** A guard as the engine compiles it. @internal */
-export interface CompiledGuard<User> extends Guard<User> {
+/** A guard as the engine compiles it, before its refusals are made the engine's answers. @internal */
+export interface CompiledGuard<User> {
+  readonly security: SecurityRequirement[];
   readonly checkNow: CheckNow<User>;
 }
 
@@ -164,11 +165,5 @@ export function compileGuard<User>(
     return andThen(chosen.verify(found, context, run), (verified) => admit(chosen, found, verified));
   };
 
-  return {
-    security,
-    checkNow,
-    async check(request, optional) {
-      return checkNow(request, optional);
-    },
-  };
+  return { security, checkNow };
 }

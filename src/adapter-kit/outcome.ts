@@ -2,7 +2,7 @@
 // hand an error to the framework. The adapters only carry it out.
 import { AuthError } from '../index.js';
 import { httpAnswer, type HttpAnswer } from './http-answer.js';
-import { isThenable, type MaybePromise } from '../lib/maybe-promise.js';
+import { andThen, orElse, type MaybePromise } from '../lib/maybe-promise.js';
 
 /** Go on: the guard admitted the request (with its principal, or `null` when anonymous). */
 export interface Pass<T> {
@@ -50,15 +50,8 @@ export async function settle<T>(work: () => Promise<T>, forwardErrors: boolean, 
  * call throws escapes.
  */
 export function settleNow<T>(work: () => MaybePromise<T>, forwardErrors: boolean, bodyUnread: BodyUnread): MaybePromise<Outcome<T>> {
-  let value: MaybePromise<T>;
-  try {
-    value = work();
-  } catch (error) {
-    return refusal(error, forwardErrors, bodyUnread);
-  }
-  if (!isThenable(value)) return { kind: 'pass', value };
-  return Promise.resolve(value).then(
-    (settled): Outcome<T> => ({ kind: 'pass', value: settled }),
-    (error: unknown) => refusal(error, forwardErrors, bodyUnread),
+  return orElse(
+    () => andThen(work(), (value): Outcome<T> => ({ kind: 'pass', value })),
+    (error) => refusal(error, forwardErrors, bodyUnread),
   );
 }

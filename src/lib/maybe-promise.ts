@@ -18,3 +18,17 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 export function andThen<T, R>(value: MaybePromise<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
   return isThenable(value) ? Promise.resolve(value).then(next) : next(value);
 }
+
+/**
+ * `work()`, with what it throws now, or rejects with later, handed to `failed`, whose answer (or
+ * throw) stands instead. A value that came at once is returned at once.
+ */
+export function orElse<T, R = T>(work: () => MaybePromise<T>, failed: (error: unknown) => MaybePromise<R>): MaybePromise<T | R> {
+  let value: MaybePromise<T>;
+  try {
+    value = work();
+  } catch (error) {
+    return failed(error);
+  }
+  return isThenable(value) ? Promise.resolve(value).then(undefined, failed) : value;
+}

@@ -1,3 +1,4 @@
+import type { MaybePromise } from '../lib/maybe-promise.js';
 import { sha256 } from '../lib/sha256.js';
 
 /**
@@ -6,6 +7,6 @@ import { sha256 } from '../lib/sha256.js';
  * both verify), so another spelling of the same signed token keeps its identity; and not `jti`, which
  * tokens of other issuers may lack.
  */
-export function tokenId(token: string): string | Promise<string> {
+export function tokenId(token: string): MaybePromise<string> {
   return sha256(token.slice(0, token.lastIndexOf('.')));
 }

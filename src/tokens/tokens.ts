@@ -9,7 +9,7 @@ import { AuthError, BearerError } from '../errors/auth-error.js';
 import type { ResourceErrorCode } from '../errors/codes.js';
 import { asEndpointError } from '../errors/endpoint.js';
 import { callHook, callStore, checkTimeout } from '../lib/hooks.js';
-import { andThen, isThenable, type MaybePromise } from '../lib/maybe-promise.js';
+import { andThen, orElse, type MaybePromise } from '../lib/maybe-promise.js';
 import { checkOptionNames, checkOptionsObject } from '../lib/options.js';
 import { ALGORITHMS, isAlgorithm, type TokenAlgorithm } from './algorithms.js';
 import { isCompactJws } from './compact-jws.js';
@@ -337,11 +337,8 @@ export function buildTokens(options: TokenOptions, where: string, verifier: 'nod
       const version = verified === undefined ? 0 : keys.version;
       const local = keys.match(kid, alg);
       if ('key' in local) {
-        const payload = node?.verify(token, header, local.key);
-        if (payload !== undefined) return verified === undefined ? payload : verified.keep(token, payload, version);
-        return jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] }).then(({ payload: checked }) =>
-          verified === undefined ? checked : verified.keep(token, checked, version),
-        );
+        const payload = node?.verify(token, header, local.key) ?? jwtVerify(token, local.key.verifyKey, { ...localOptions, algorithms: [local.key.alg] }).then((result) => result.payload);
+        return verified === undefined ? payload : andThen(payload, (checked) => verified.keep(token, checked, version));
       }
       if ('wrongAlgorithm' in local) throw new BearerError('ERR_TOKEN_ALGORITHM');
     }
@@ -368,17 +365,13 @@ export function buildTokens(options: TokenOptions, where: string, verifier: 'nod
     if (!isCompactJws(token)) throw new BearerError('ERR_TOKEN_MALFORMED');
     // A key that cannot be imported fails here as itself (a 500 for the app to see), never as the client's 401.
     if (!keysImported) return keys.ready.then(() => verifySignature(token));
-    let payload: MaybePromise<JWTPayload>;
-    try {
-      payload = verifySignedToken(token);
-    } catch (err) {
-      throw fromJose(err);
-    }
-    return isThenable(payload)
-      ? Promise.resolve(payload).then(checkClaims, (err: unknown) => {
-          throw fromJose(err);
-        })
-      : checkClaims(payload);
+    const payload = orElse(
+      () => verifySignedToken(token),
+      (err): never => {
+        throw fromJose(err);
+      },
+    );
+    return andThen(payload, checkClaims);
   }
 
   /** gatepass's own claim checks, on top of jose's. */
