@@ -8,9 +8,9 @@
 // Run: `node --expose-gc --import tsx bench/cache-memory.ts` (part of `npm run bench`); results in
 // docs/benchmarks.md. Environment: TOKENS (default 60000).
 import { execFileSync } from 'node:child_process';
-import { createHmac, createSecretKey, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createTokens, type Tokens } from 'gatepass';
+import { freshTokens } from './fresh-tokens.js';
 import { machineLine } from './machine.js';
 
 const TOKENS = Number(process.env.TOKENS ?? 60_000);
@@ -19,15 +19,7 @@ const MIB = 2 ** 20;
 const collect = (globalThis as { gc?: () => void }).gc;
 if (collect === undefined) throw new Error('run with node --expose-gc');
 
-// Tokens made faster than `issue` makes them: the header segment of a token gatepass issued, its claims
-// in its order, each with its own `jti`, signed with HMAC-SHA-256. A sample must verify.
-const header = (await createTokens({ secret: SECRET }).issue('user1')).token.split('.')[0]!;
-const key = createSecretKey(Buffer.from(SECRET));
-const iat = Math.floor(Date.now() / 1000);
-const tokens = Array.from({ length: TOKENS }, (_, i) => {
-  const input = `${header}.${Buffer.from(JSON.stringify({ sub: `user${i % 1000}`, iat, exp: iat + 1800, jti: randomUUID() })).toString('base64url')}`;
-  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
-});
+const { tokens } = await freshTokens(SECRET, TOKENS);
 
 function heapUsed(): number {
   for (let i = 0; i < 3; i++) collect!();

@@ -17,10 +17,9 @@
 // Environment: ADAPTERS (comma-separated; default all four), DURATION (seconds per case and round,
 // default 1.5), ROUNDS (default 7), WARMUP (seconds, default 1), CONNECTIONS (default 16), TOKENS
 // (cold tokens made, default 500000).
-import { createHmac, createSecretKey, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SignJWT, base64url } from 'jose';
-import { createTokens } from 'gatepass';
+import { freshTokens } from '../fresh-tokens.js';
 import { machineLine } from '../machine.js';
 import { SECRET } from './common.js';
 import { load, startServer, TokenCursor, versionOf } from './load.js';
@@ -80,23 +79,10 @@ const adapters: Record<string, Adapter> = {
 const chosen = (process.env.ADAPTERS ?? Object.keys(adapters).join(',')).split(',').map((name) => name.trim());
 for (const name of chosen) if (!(name in adapters)) throw new Error(`ADAPTERS: no adapter named ${name}; use ${Object.keys(adapters).join(', ')}`);
 
-// Cold tokens: gatepass's own tokens, made faster than `issue` makes them (which would take most of a
-// minute for 200,000 on a loaded machine): the header segment of a token gatepass issued, the claims
-// it writes in its order, each with its own `jti` so that every token differs, naming the servers'
-// users in turn, signed with HMAC-SHA-256. A sample must pass `tokens.verify` before any is used.
-const issued = Date.now();
-const tokens = createTokens({ secret: SECRET });
-const warmToken = (await tokens.issue('user1')).token;
-const header = warmToken.slice(0, warmToken.indexOf('.'));
-const hmacKey = createSecretKey(Buffer.from(SECRET));
-const iat = Math.floor(Date.now() / 1000);
-const coldTokens = Array.from({ length: TOKENS }, (_, i) => {
-  const claims = { sub: `user${i % 1000}`, iat, exp: iat + 1800, jti: randomUUID() };
-  const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  return `${input}.${createHmac('sha256', hmacKey).update(input).digest('base64url')}`;
-});
-for (const token of [coldTokens[0]!, coldTokens[TOKENS - 1]!]) await tokens.verify(token);
-const issueSeconds = (Date.now() - issued) / 1000;
+// Cold tokens, naming the servers' users in turn (bench/fresh-tokens.ts); the warm one gatepass issued.
+const making = Date.now();
+const { tokens: coldTokens, issued: warmToken } = await freshTokens(SECRET, TOKENS);
+const issueSeconds = (Date.now() - making) / 1000;
 
 // Tokens each protected route must refuse with a 401.
 const key = new TextEncoder().encode(SECRET);
